@@ -1,0 +1,132 @@
+package io.jdtm.server.store;
+
+import io.jdtm.protocol.TransStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The storage contract every engine satisfies (spec §10.2). Every method is thread-safe and may be called by many
+ * virtual threads at once. Every mutating method returns only after its change is durable (for the embedded
+ * engine: fsynced; for server engines: committed). Every change of a global status is a compare-and-set on the
+ * stored status, so several TM instances can share one store.
+ *
+ * <p>Times are passed in by the caller (the server's clock) so engines never read the wall clock themselves,
+ * except where noted.
+ */
+public interface TransStore extends AutoCloseable {
+
+    /** Short engine name for logs and metrics, e.g. {@code sqlite}, {@code postgres}. */
+    String name();
+
+    /** Throws {@link StoreException} when the store is not reachable. */
+    void ping();
+
+    /** Drops and recreates all of jdtm's data (the {@code -r} flag). Tests use it too. */
+    void reset();
+
+    Optional<TransGlobal> findGlobal(String gid);
+
+    /** All branch rows of a transaction in insertion order; empty when there are none or the gid is unknown. */
+    List<TransBranch> findBranches(String gid);
+
+    /**
+     * One page of transactions for the {@code all} listing, in the engine's order (newest first for SQL engines),
+     * with the cursor of the next page.
+     */
+    Page<TransGlobal> scanGlobals(ScanQuery query);
+
+    /**
+     * Atomically inserts a new global row and its branch rows. Returns the stored global (with its id).
+     *
+     * @throws UniqueConflictException when the gid exists; nothing is written then
+     */
+    TransGlobal saveNew(TransGlobal global, List<TransBranch> branches);
+
+    /**
+     * Atomically checks that the global row exists with exactly {@code expected} status and appends new branch
+     * rows (registerBranch, workflow progress).
+     *
+     * @throws NotFoundException when the gid is missing or its status differs
+     * @throws UniqueConflictException when one of the (branch_id, op) pairs exists; nothing is written then
+     */
+    void appendBranches(String gid, TransStatus expected, List<TransBranch> branches);
+
+    /**
+     * Writes the status, update_time and finish_time of existing branch rows, matched by (gid, branch_id, op),
+     * provided the global status is still {@code expectedGlobal}.
+     *
+     * @throws NotFoundException when the global row is missing or its status differs
+     */
+    void updateBranches(String gid, TransStatus expectedGlobal, List<TransBranch> branches);
+
+    /**
+     * Compare-and-set of the global status; see {@link StatusChange} for the columns written.
+     *
+     * @return the stored row after the change
+     * @throws NotFoundException when the gid is missing or its status is not {@code change.from()}
+     */
+    TransGlobal changeStatus(String gid, StatusChange change);
+
+    /**
+     * Sets next_cron_interval, next_cron_time and update_time when the stored status is {@code expected};
+     * otherwise does nothing and returns false.
+     */
+    boolean touchCronTime(String gid, TransStatus expected, long intervalSeconds, Instant nextCronTime, Instant now);
+
+    /**
+     * Claims up to {@code limit} unfinished transactions (status prepared, submitted or aborting) whose
+     * next_cron_time is at or before {@code now + lookahead}: atomically moves each one's next_cron_time to
+     * {@code now + lease} and sets its owner to {@code owner}, so no other claimer (in this or another process)
+     * gets it until the lease expires. Returns the claimed rows as stored after the claim, oldest due first.
+     */
+    List<TransGlobal> claimDue(Instant now, Duration lookahead, Duration lease, String owner, int limit);
+
+    /**
+     * Pulls back transactions that backed off far into the future: sets next_cron_time = now for up to
+     * {@code limit} unfinished transactions whose next_cron_time is after {@code now + after}.
+     */
+    ResetResult resetCronTime(Instant now, Duration after, int limit);
+
+    /**
+     * Sets next_cron_time = update_time = now for the gid, whatever its status.
+     *
+     * @throws NotFoundException when the gid is missing
+     */
+    void resetNextCronTime(String gid, Instant now);
+
+    /**
+     * Retention: deletes up to {@code limit} finished (succeed or failed) transactions, with their branches, whose
+     * update_time is before {@code cutoff}. Returns how many transactions were deleted.
+     */
+    int deleteFinishedBefore(Instant cutoff, int limit);
+
+    // ---- KV (topics) ----
+
+    /** Rows matching the non-empty filters, in id order. */
+    List<KvRow> findKv(String cat, String key);
+
+    /** One page of the rows of exactly category {@code cat}, with the next cursor (same rules as scanGlobals). */
+    Page<KvRow> scanKv(String cat, String position, int limit);
+
+    /**
+     * Inserts with version 1.
+     *
+     * @throws UniqueConflictException when (cat, key) exists
+     */
+    void createKv(String cat, String key, String value, Instant now);
+
+    /**
+     * Sets {@code v} and version = old version + 1 where id and version match {@code row}.
+     *
+     * @throws NotFoundException when the row is gone or its version moved on
+     */
+    void updateKv(KvRow row, String newValue, Instant now);
+
+    /** @throws NotFoundException when there is no such row */
+    void deleteKv(String cat, String key);
+
+    @Override
+    void close();
+}
