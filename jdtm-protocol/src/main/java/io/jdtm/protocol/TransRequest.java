@@ -33,6 +33,13 @@ public record TransRequest(
                 null, null, null, null);
     }
 
+    /** The same request with another gid (the HTTP API strips {@code \r}, {@code \n} and {@code ;} from gids). */
+    public TransRequest withGid(String newGid) {
+        return new TransRequest(newGid, transType, steps, payloads, queryPrepared, protocol, customData, waitResult,
+                timeoutToFail, requestTimeout, retryInterval, branchHeaders, concurrent, retryLimit, retryCount,
+                rollbackReason, reqExtra);
+    }
+
     public TransOptions options() {
         return new TransOptions(
                 waitResult != null && waitResult,

@@ -1,28 +1,118 @@
 package io.jdtm.server;
 
+import io.helidon.webserver.WebServer;
+import io.jdtm.server.api.HttpApi;
+import io.jdtm.server.branch.BranchCaller;
 import io.jdtm.server.config.ServerConfig;
+import io.jdtm.server.cron.Poller;
+import io.jdtm.server.metrics.ServerMetrics;
 import io.jdtm.server.store.TransStore;
+import io.jdtm.server.trans.TransService;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running transaction manager: the HTTP API on {@link #httpPort()} and the poller, over one {@link TransStore}.
- * Start one with {@link #start(ServerConfig, TransStore)}; {@link #close()} stops the API and the poller and closes
- * the store. Several instances may run in one JVM (tests) or share one store across processes.
+ * Start one with {@link #start(ServerConfig, TransStore)} or {@link #builder(ServerConfig, TransStore)};
+ * {@link #close()} stops the API and the poller and closes the store. Several instances may run in one JVM (tests)
+ * or share one store across processes.
  */
 public final class JdtmServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JdtmServer.class);
 
-    private JdtmServer() {}
+    private final ServerConfig config;
+    private final TransStore store;
+    private final BranchCaller caller;
+    private final TransService service;
+    private final Poller poller;
+    private final WebServer web;
 
-    /**
-     * Starts a server over an opened store. An {@code HttpPort} of 0 picks a free port. The server owns the store
-     * from here on and closes it on {@link #close()}.
-     */
+    private JdtmServer(Builder b) {
+        this.config = b.config;
+        this.store = b.store;
+        ServerMetrics metrics = new ServerMetrics(Version.current());
+        this.caller = new BranchCaller(Duration.ofSeconds(Math.max(1, config.requestTimeout())),
+                System.getenv("IS_DOCKER") != null && !System.getenv("IS_DOCKER").isEmpty());
+        this.service = new TransService(store, caller, b.clock, config, metrics);
+        this.poller = new Poller(service, b.clock, Duration.ofSeconds(config.retryInterval()),
+                Duration.ofSeconds(config.transCronInterval()), config.cronBatch(), config.cronConcurrency());
+        HttpApi api = new HttpApi(service, metrics, zone(config), Version.current(), config.timeoutToFail());
+        this.web = WebServer.builder()
+                .host(b.host)
+                .port(config.httpPort())
+                .maxPayloadSize(config.maxBodyBytes())
+                .shutdownHook(false)
+                .routing(api::routing)
+                .build()
+                .start();
+        if (b.poller) {
+            poller.start();
+        }
+        log.info("jdtm {} listening on http://{}:{}/api/dtmsvr, store {}", Version.current(), b.host, web.port(),
+                store.name());
+    }
+
+    /** Starts a server over an opened store, with the system clock and the poller running. */
     public static JdtmServer start(ServerConfig config, TransStore store) {
-        throw new UnsupportedOperationException("being written");
+        return builder(config, store).start();
+    }
+
+    public static Builder builder(ServerConfig config, TransStore store) {
+        return new Builder(config, store);
+    }
+
+    /** Options beyond the configuration: mostly for tests. */
+    public static final class Builder {
+        private final ServerConfig config;
+        private final TransStore store;
+        private Clock clock = Clock.systemUTC();
+        private boolean poller = true;
+        private String host = "0.0.0.0";
+
+        private Builder(ServerConfig config, TransStore store) {
+            this.config = Objects.requireNonNull(config, "config");
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /** The clock every decision is taken with (timeouts, schedules); tests move it forward. */
+        public Builder clock(Clock c) {
+            this.clock = Objects.requireNonNull(c, "clock");
+            return this;
+        }
+
+        /** Whether the background poller runs; tests drive it with {@link JdtmServer#poller()} instead. */
+        public Builder poller(boolean run) {
+            this.poller = run;
+            return this;
+        }
+
+        /** The interface to listen on; default all. */
+        public Builder host(String h) {
+            this.host = Objects.requireNonNull(h, "host");
+            return this;
+        }
+
+        public JdtmServer start() {
+            return new JdtmServer(this);
+        }
+    }
+
+    private static ZoneId zone(ServerConfig c) {
+        String tz = c.timeZoneOffset();
+        if (tz == null || tz.isBlank()) {
+            return ZoneId.systemDefault();
+        }
+        return ZoneOffset.ofHours(Integer.parseInt(tz.trim()));
     }
 
     /** The port the HTTP API listens on. */
     public int httpPort() {
-        throw new UnsupportedOperationException("being written");
+        return web.port();
     }
 
     /** The base URL clients use: {@code http://localhost:<port>/api/dtmsvr}. */
@@ -31,9 +121,24 @@ public final class JdtmServer implements AutoCloseable {
     }
 
     public TransStore store() {
-        throw new UnsupportedOperationException("being written");
+        return store;
+    }
+
+    /** The poller, for a synchronous {@link Poller#runOnce} in tests or operations tooling. */
+    public Poller poller() {
+        return poller;
+    }
+
+    public ServerConfig config() {
+        return config;
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        poller.close();
+        web.stop();
+        caller.close();
+        store.close();
+        log.info("jdtm stopped");
+    }
 }

@@ -1,0 +1,107 @@
+package io.jdtm.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jdtm.protocol.DtmJson;
+import io.jdtm.protocol.TransRequest;
+import io.jdtm.server.trans.DtmException;
+import io.jdtm.server.trans.TransService;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * DTM's JSON-RPC 2.0 endpoint {@code POST /api/json-rpc} (spec §3.20): methods newGid, prepare, submit, abort and
+ * registerBranch with the REST semantics. The envelope is HTTP 200 except for an unparsable body (400, as DTM).
+ */
+final class JsonRpcApi {
+    static final int PARSE_ERROR = -32700;
+    static final int INVALID_REQUEST = -32600;
+    static final int METHOD_NOT_FOUND = -32601;
+    static final int INTERNAL = -32603;
+    static final int FAILURE = -32901;
+
+    record Reply(int httpStatus, Map<String, Object> body) {}
+
+    private final TransService service;
+
+    JsonRpcApi(TransService service) {
+        this.service = service;
+    }
+
+    Reply handle(byte[] raw) {
+        JsonNode req;
+        try {
+            req = DtmJson.mapper().readTree(raw);
+        } catch (java.io.IOException e) {
+            return new Reply(400, envelope(null, PARSE_ERROR, "parse error: " + e.getMessage(), null));
+        }
+        if (req == null || !req.isObject() || !req.path("id").isTextual()) {
+            return new Reply(400, envelope(null, PARSE_ERROR, "parse error: the request must be a JSON object with a string id", null));
+        }
+        String id = req.get("id").asText();
+        if (id.isEmpty() || !"2.0".equals(req.path("jsonrpc").asText())) {
+            return new Reply(200, envelope(id, INVALID_REQUEST, "invalid request: needs jsonrpc \"2.0\" and a non-empty id", null));
+        }
+        String method = req.path("method").asText("");
+        JsonNode params = req.path("params");
+        try {
+            Object result = switch (method) {
+                case "newGid" -> Map.of("gid", Gids.next());
+                case "prepare" -> {
+                    service.prepare(trans(params));
+                    yield null;
+                }
+                case "submit" -> {
+                    service.submit(trans(params));
+                    yield null;
+                }
+                case "abort" -> {
+                    service.abort(trans(params));
+                    yield null;
+                }
+                case "registerBranch" -> {
+                    service.registerBranch(HttpApi.stringMap(params, false));
+                    yield null;
+                }
+                default -> throw new UnknownMethod(method);
+            };
+            return new Reply(200, envelope(id, 0, null, result));
+        } catch (UnknownMethod e) {
+            return new Reply(200, envelope(id, METHOD_NOT_FOUND, "method not found: " + method, Map.of()));
+        } catch (DtmException e) {
+            int code = e.kind() == DtmException.Kind.FAILURE ? FAILURE : INTERNAL;
+            return new Reply(200, envelope(id, code, e.getMessage(), Map.of()));
+        } catch (Exception e) {
+            ErrorMapper.Answer a = ErrorMapper.map(e);
+            return new Reply(200, envelope(id, INTERNAL, String.valueOf(a.body().get("message")), Map.of()));
+        }
+    }
+
+    private static TransRequest trans(JsonNode params) throws java.io.IOException {
+        if (params == null || !params.isObject()) {
+            throw DtmException.badRequest("params must be a JSON transaction object");
+        }
+        return DtmJson.mapper().treeToValue(params, TransRequest.class);
+    }
+
+    private static Map<String, Object> envelope(String id, int code, String message, Object result) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("jsonrpc", "2.0");
+        m.put("id", id);
+        if (code == 0) {
+            m.put("error", null);
+        } else {
+            Map<String, Object> err = new LinkedHashMap<>();
+            err.put("code", code);
+            err.put("message", message);
+            m.put("error", err);
+        }
+        m.put("result", result);
+        return m;
+    }
+
+    private static final class UnknownMethod extends RuntimeException {
+        UnknownMethod(String m) {
+            super(m, null, false, false);
+        }
+    }
+}

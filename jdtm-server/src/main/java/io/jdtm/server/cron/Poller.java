@@ -1,0 +1,160 @@
+package io.jdtm.server.cron;
+
+import io.jdtm.server.store.TransGlobal;
+import io.jdtm.server.store.TransStore;
+import io.jdtm.server.trans.TransService;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The retry poller (spec §6.12). It claims due transactions in batches with an owner lease of
+ * {@code RetryInterval} seconds (so several TM instances can share one store), and drives up to
+ * {@code CronConcurrency} of them at once, each on its own virtual thread: a backlog is drained in parallel, not one
+ * at a time. When nothing is due it idles {@code TransCronInterval} minus up to one second of jitter. The loop
+ * catches everything per round and never dies.
+ */
+public final class Poller implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Poller.class);
+
+    private final TransService service;
+    private final TransStore store;
+    private final Clock clock;
+    private final Duration lease;
+    private final Duration idle;
+    private final int batch;
+    private final Semaphore slots;
+    private final int concurrency;
+    private final String instance = UUID.randomUUID().toString().substring(0, 8);
+    private final AtomicLong claims = new AtomicLong();
+    private volatile boolean running;
+    private Thread loop;
+
+    public Poller(TransService service, Clock clock, Duration lease, Duration idle, int batch, int concurrency) {
+        this.service = service;
+        this.store = service.store();
+        this.clock = clock;
+        this.lease = lease;
+        this.idle = idle;
+        this.batch = batch;
+        this.concurrency = concurrency;
+        this.slots = new Semaphore(concurrency);
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        loop = Thread.ofPlatform().name("jdtm-poller").daemon(true).start(this::loop);
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                int started = claimAndStart(Duration.ZERO, true);
+                if (started == 0) {
+                    long jitter = ThreadLocalRandom.current().nextLong(Math.min(1000, idle.toMillis()) + 1);
+                    pause(idle.toMillis() - jitter);
+                }
+            } catch (RuntimeException e) {
+                log.warn("poller round failed; retrying in 1s: {}", e.toString());
+                pause(1000);
+            }
+        }
+    }
+
+    /**
+     * Claims up to one batch of due transactions (as of now + lookahead) and starts a pass for each as a slot
+     * frees. Returns how many passes were started. With {@code async} false the caller waits for the passes.
+     */
+    private int claimAndStart(Duration lookahead, boolean async) {
+        int want = Math.min(batch, Math.max(1, slots.availablePermits()));
+        String owner = instance + "-" + claims.incrementAndGet();
+        List<TransGlobal> due = store.claimDue(clock.instant(), lookahead, lease, owner, want);
+        List<Thread> threads = new ArrayList<>(due.size());
+        for (TransGlobal g : due) {
+            acquireSlot();
+            threads.add(Thread.startVirtualThread(() -> {
+                try {
+                    service.processClaimed(g);
+                } finally {
+                    slots.release();
+                }
+            }));
+        }
+        if (!async) {
+            for (Thread t : threads) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return due.size();
+    }
+
+    /**
+     * One synchronous round for tests and operators: claims every transaction due by {@code now + lookahead}
+     * (batch after batch), drives them concurrently and returns when all their passes have ended.
+     *
+     * @return how many transactions were processed
+     */
+    public int runOnce(Duration lookahead) {
+        int total = 0;
+        while (true) {
+            int n = claimAndStart(lookahead, false);
+            total += n;
+            if (n == 0) {
+                return total;
+            }
+        }
+    }
+
+    private void acquireSlot() {
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a poller slot", e);
+        }
+    }
+
+    private void pause(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis); // idle wait of a background loop; close() interrupts it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How many transactions may be driven at once. */
+    public int concurrency() {
+        return concurrency;
+    }
+
+    @Override
+    public synchronized void close() {
+        running = false;
+        if (loop != null) {
+            loop.interrupt();
+            try {
+                loop.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.jdtm.server.store;
+
+import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.sqlite.SqliteTransStore;
+import java.nio.file.Path;
+
+/**
+ * Opens the {@link TransStore} that {@code Store.Driver} names, with DTM's driver names. {@code boltdb} (DTM's
+ * default) and {@code sqlite} both mean the embedded SQLite engine; its file lives in {@code Store.DataDir}.
+ * The caller owns the returned store and closes it.
+ */
+public final class StoreFactory {
+    private StoreFactory() {}
+
+    /**
+     * @throws IllegalArgumentException when the driver is not one this build supports
+     * @throws StoreException when the store cannot be opened
+     */
+    public static TransStore open(StoreConfig cfg) {
+        String driver = cfg.driver() == null ? "" : cfg.driver();
+        return switch (driver) {
+            case "boltdb", "sqlite" -> SqliteTransStore.open(Path.of(cfg.dataDir()));
+            default -> throw new IllegalArgumentException(
+                    "Store.Driver '" + driver + "' is not supported; use one of boltdb, sqlite");
+        };
+    }
+}

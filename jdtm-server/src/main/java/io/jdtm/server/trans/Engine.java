@@ -1,0 +1,216 @@
+package io.jdtm.server.trans;
+
+import io.jdtm.protocol.BranchStatus;
+import io.jdtm.protocol.Ops;
+import io.jdtm.protocol.Outcome;
+import io.jdtm.protocol.TransStatus;
+import io.jdtm.protocol.TransType;
+import io.jdtm.server.branch.BranchCall;
+import io.jdtm.server.branch.BranchCaller;
+import io.jdtm.server.branch.BranchResult;
+import io.jdtm.server.config.ServerConfig;
+import io.jdtm.server.metrics.ServerMetrics;
+import io.jdtm.server.store.NotFoundException;
+import io.jdtm.server.store.StatusChange;
+import io.jdtm.server.store.TransBranch;
+import io.jdtm.server.store.TransGlobal;
+import io.jdtm.server.store.TransStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every processor shares: executing a branch and recording its outcome, the schedule "touch" with reset,
+ * keep and backoff (spec §6.4–§6.5), timeouts (§6.6) and compare-and-set status changes. Stateless apart from its
+ * collaborators; thread-safe.
+ */
+final class Engine {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    /** A success this long after the last touch refreshes the schedule (a heartbeat for long passes). */
+    private static final Duration HEARTBEAT = Duration.ofMillis(1500);
+
+    final TransStore store;
+    final BranchCaller caller;
+    final Clock clock;
+    final ServerConfig config;
+    final ServerMetrics metrics;
+
+    Engine(TransStore store, BranchCaller caller, Clock clock, ServerConfig config, ServerMetrics metrics) {
+        this.store = store;
+        this.caller = caller;
+        this.clock = clock;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    /** Base retry interval in seconds (spec §6.5). */
+    long baseInterval(TransGlobal g) {
+        long ri = g.options().retryInterval();
+        if (ri > 0) {
+            return ri;
+        }
+        long ttf = g.options().timeoutToFail();
+        if (ttf > 0 && ttf < config.retryInterval()) {
+            return ttf;
+        }
+        return config.retryInterval();
+    }
+
+    /** Whether the transaction has passed its timeout_to_fail (spec §6.6). Sagas without one never time out. */
+    boolean isTimeout(Pass p) {
+        TransGlobal g = p.global();
+        long t = g.options().timeoutToFail();
+        if (t <= 0) {
+            if (g.transType() == TransType.SAGA) {
+                return false;
+            }
+            t = config.timeoutToFail();
+        }
+        return !now().isBefore(g.createTime().plusSeconds(t));
+    }
+
+    String timeoutReason(Pass p) {
+        return "Timeout after " + p.options().timeoutToFail() + " seconds";
+    }
+
+    Duration requestTimeout(Pass p) {
+        long t = p.options().requestTimeout();
+        return Duration.ofSeconds(t > 0 ? t : config.requestTimeout());
+    }
+
+    /** The wall-clock limit of one saga phase: RequestTimeout + 2 seconds. */
+    Duration phaseLimit(Pass p) {
+        return requestTimeout(p).plusSeconds(2);
+    }
+
+    /**
+     * Compare-and-set of the global status from the pass's current status, keeping the pass's view in step.
+     *
+     * @throws DtmException (ERROR) when another pass or TM changed the status first
+     */
+    void changeStatus(Pass p, TransStatus to, String reason) {
+        changeStatus(p, to, reason, "");
+    }
+
+    void changeStatus(Pass p, TransStatus to, String reason, String result) {
+        TransStatus from = p.status();
+        Transitions.check(from, to);
+        try {
+            TransGlobal after = store.changeStatus(p.gid(), new StatusChange(from, to, reason, result, now()));
+            // keep the pass's own options (a submit-after-prepare pass runs with the request's options)
+            p.global(after.withOptions(p.options()).withCustomData(p.global().customData())
+                    .withCreateTime(p.global().createTime()));
+        } catch (NotFoundException e) {
+            throw DtmException.error("status of " + p.gid() + " is no longer " + from + ": changed concurrently");
+        }
+        log.debug("{} {} -> {}", p.gid(), from, to);
+    }
+
+    /**
+     * Calls one stored branch, writes its new status when the outcome decides one, and touches the schedule.
+     * Only a saga action's FAILURE is definitive; any other FAILURE is an error retried with backoff (spec §5.4).
+     */
+    BranchResult execBranch(Pass p, TransBranch b) {
+        BranchResult r = call(p, b.url(), b.branchId(), b.op(), b.binData());
+        boolean sagaAction = p.global().transType() == TransType.SAGA && b.op().equals(Ops.ACTION);
+        BranchStatus newStatus = switch (r.outcome()) {
+            case SUCCESS -> BranchStatus.SUCCEED;
+            case FAILURE -> sagaAction ? BranchStatus.FAILED : null;
+            default -> null;
+        };
+        if (newStatus != null) {
+            try {
+                store.updateBranches(p.gid(), p.status(), List.of(b.withStatus(newStatus, now())));
+            } catch (NotFoundException e) {
+                throw DtmException.error("branch " + b.branchId() + "/" + b.op() + " of " + p.gid()
+                        + " not written: the global status is no longer " + p.status());
+            }
+        }
+        Outcome forSchedule = r.outcome() == Outcome.FAILURE && !sagaAction ? Outcome.ERROR : r.outcome();
+        afterCall(p, forSchedule, b.url(), r.detail());
+        return r;
+    }
+
+    /** Calls a URL on behalf of the transaction (branch, QueryPrepared or workflow callback); no status write. */
+    BranchResult call(Pass p, String url, String branchId, String op, byte[] payload) {
+        TransGlobal g = p.global();
+        boolean xa = g.transType() == TransType.XA;
+        BranchCall c = new BranchCall(url, g.gid(), g.transType().wire(), branchId, op, xa ? new byte[0] : payload,
+                g.protocol(), xa, headers(g), requestTimeout(p));
+        BranchResult r = caller.call(c);
+        metrics.branch(g.transType().wire(), branchId, op, r.isSuccess());
+        return r;
+    }
+
+    private static Map<String, String> headers(TransGlobal g) {
+        Map<String, String> h = g.options().branchHeaders();
+        if (h.isEmpty()) {
+            return Map.of();
+        }
+        return new LinkedHashMap<>(h);
+    }
+
+    /**
+     * The schedule touch after a call (spec §6.4): a success resets the interval when the pass is long or the
+     * interval had grown; ONGOING keeps it; an error doubles it and may alert.
+     */
+    void afterCall(Pass p, Outcome o, String url, String detail) {
+        Instant now = now();
+        long base = baseInterval(p.global());
+        switch (o) {
+            case SUCCESS -> {
+                long cur = p.interval();
+                boolean stale = Duration.between(p.lastTouch(), now).compareTo(HEARTBEAT) >= 0;
+                boolean grown = cur > config.retryInterval() && cur > p.options().retryInterval();
+                if (stale || grown) {
+                    touch(p, base, now);
+                }
+            }
+            case ONGOING -> touch(p, p.interval(), now);
+            case FAILURE -> {
+                // a saga action's definitive failure: handled by the pass, no schedule change
+            }
+            case ERROR -> {
+                long doubled = Math.max(1, p.interval()) * 2;
+                touch(p, doubled, now);
+                alertIfNeeded(p, doubled, base, url, detail);
+            }
+        }
+    }
+
+    void touch(Pass p, long interval, Instant now) {
+        touchAt(p, interval, now.plusSeconds(interval), now);
+    }
+
+    void touchAt(Pass p, long interval, Instant next, Instant now) {
+        store.touchCronTime(p.gid(), p.status(), interval, next, now);
+        p.touched(interval, now);
+    }
+
+    private void alertIfNeeded(Pass p, long interval, long base, String url, String detail) {
+        String hook = config.alertWebHook();
+        if (hook.isEmpty()) {
+            return;
+        }
+        long retryCount = 63 - Long.numberOfLeadingZeros(Math.max(1, interval / Math.max(1, base)));
+        if (retryCount < config.alertRetryLimit()) {
+            return;
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("gid", p.gid());
+        doc.put("status", p.status().wire());
+        doc.put("branch", url);
+        doc.put("error", detail);
+        doc.put("retry_count", retryCount);
+        Thread.startVirtualThread(() -> caller.postJson(hook, doc, Duration.ofSeconds(config.requestTimeout())));
+    }
+}

@@ -1,0 +1,256 @@
+package io.jdtm.server.trans;
+
+import io.jdtm.protocol.BranchStatus;
+import io.jdtm.protocol.Outcome;
+import io.jdtm.protocol.TransStatus;
+import io.jdtm.server.branch.BranchResult;
+import io.jdtm.server.store.TransBranch;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Saga (spec §6.7). Rows are stored {@code [c0, a0, c1, a1, …]}: compensate of step k at 2k, action at 2k+1.
+ * A pass runs the forward phase (actions, sequentially or concurrently by {@code orders}), decides succeed or
+ * aborting, then the backward phase (compensations, last step first). Branch calls run on their own virtual
+ * threads; only the pass thread reads and writes the in-memory statuses.
+ */
+final class SagaProcessor implements TransProcessor {
+    private static final Duration MAX_WAIT = Duration.ofSeconds(3);
+
+    private record Done(int step, BranchResult result) {}
+
+    @Override
+    public void processOnce(Engine engine, Pass p, List<TransBranch> branches) {
+        new Run(engine, p, branches).run();
+    }
+
+    private static final class Run {
+        final Engine e;
+        final Pass p;
+        final List<TransBranch> rows;
+        final int n;
+        final SagaConfig cfg;
+        final BranchStatus[] st;
+        final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
+
+        Run(Engine e, Pass p, List<TransBranch> rows) {
+            this.e = e;
+            this.p = p;
+            this.rows = rows;
+            this.n = rows.size() / 2;
+            this.cfg = SagaConfig.parse(p.global().customData(), n);
+            this.st = new BranchStatus[rows.size()];
+            for (int i = 0; i < st.length; i++) {
+                st[i] = rows.get(i).status();
+            }
+        }
+
+        BranchStatus action(int k) {
+            return st[2 * k + 1];
+        }
+
+        BranchStatus compensate(int k) {
+            return st[2 * k];
+        }
+
+        boolean actionMayRun(int k) {
+            if (!cfg.concurrent() && k > 0 && action(k - 1) != BranchStatus.SUCCEED) {
+                return false;
+            }
+            for (int pre : cfg.prerequisites(k)) {
+                if (action(pre) != BranchStatus.SUCCEED) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        boolean rolledBack(int k) {
+            return compensate(k) == BranchStatus.SUCCEED || action(k) == BranchStatus.PREPARED;
+        }
+
+        boolean compensateMayRun(int k) {
+            if (rolledBack(k)) {
+                return false;
+            }
+            if (!cfg.concurrent() && k < n - 1 && !rolledBack(k + 1)) {
+                return false;
+            }
+            for (int d : cfg.dependentsOf(k)) {
+                if (!rolledBack(d)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void run() {
+            if (p.status() == TransStatus.SUBMITTED && e.isTimeout(p)) {
+                e.changeStatus(p, TransStatus.ABORTING, e.timeoutReason(p));
+            }
+            boolean[] started = new boolean[n];
+            String failReason = null;
+            boolean failed = false;
+            for (int k = 0; k < n; k++) {
+                if (action(k) == BranchStatus.FAILED) {
+                    failed = true;
+                }
+            }
+            long retryCount = p.options().retryCount();
+            long retryLimit = p.options().retryLimit();
+            boolean limitHit = false;
+
+            // forward phase
+            Instant deadline = e.now().plus(e.phaseLimit(p));
+            int inflight = 0;
+            while (p.status() == TransStatus.SUBMITTED && !failed && !limitHit && !e.isTimeout(p)) {
+                for (int k = 0; k < n; k++) {
+                    if (action(k) == BranchStatus.PREPARED && !started[k] && actionMayRun(k)) {
+                        started[k] = true;
+                        inflight++;
+                        start(k, rows.get(2 * k + 1));
+                    }
+                }
+                if (inflight == 0) {
+                    break;
+                }
+                Done d = poll(deadline);
+                if (d == null) {
+                    if (!e.now().isBefore(deadline)) {
+                        break;
+                    }
+                    continue;
+                }
+                inflight--;
+                int k = d.step();
+                switch (d.result().outcome()) {
+                    case SUCCESS -> st[2 * k + 1] = BranchStatus.SUCCEED;
+                    case FAILURE -> {
+                        st[2 * k + 1] = BranchStatus.FAILED;
+                        failed = true;
+                        failReason = "url:" + rows.get(2 * k + 1).url() + " return failed: " + d.result().detail();
+                    }
+                    default -> {
+                        if (retryLimit > 0) {
+                            if (retryCount < retryLimit) {
+                                retryCount++;
+                                started[k] = false;
+                            } else {
+                                limitHit = true;
+                            }
+                        }
+                    }
+                }
+            }
+
+            if (p.status() == TransStatus.SUBMITTED && !failed && !limitHit && allActionsSucceeded()) {
+                e.changeStatus(p, TransStatus.SUCCEED, "");
+                return;
+            }
+            if (p.status() == TransStatus.SUBMITTED && limitHit) {
+                e.changeStatus(p, TransStatus.ABORTING, "RetryCount is greater than RetryLimit, RetryLimit: " + retryLimit);
+            }
+            if (p.status() == TransStatus.SUBMITTED && failed) {
+                e.changeStatus(p, TransStatus.ABORTING, failReason != null ? failReason : "fail message lost");
+            }
+            if (p.status() == TransStatus.SUBMITTED && e.isTimeout(p)) {
+                e.changeStatus(p, TransStatus.ABORTING, e.timeoutReason(p));
+            }
+            if (p.status() != TransStatus.ABORTING) {
+                return;
+            }
+            rollback(started);
+        }
+
+        private boolean allActionsSucceeded() {
+            for (int k = 0; k < n; k++) {
+                if (action(k) != BranchStatus.SUCCEED) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void rollback(boolean[] started) {
+            // An action that may run now could have been started by an earlier pass; an action started in this
+            // pass that has not answered may have taken effect. Both are compensated.
+            boolean[] mayRun = new boolean[n];
+            for (int k = 0; k < n; k++) {
+                mayRun[k] = action(k) == BranchStatus.PREPARED && actionMayRun(k);
+            }
+            for (int k = 0; k < n; k++) {
+                if ((started[k] || mayRun[k]) && action(k) == BranchStatus.PREPARED) {
+                    st[2 * k + 1] = BranchStatus.SUCCEED;
+                }
+            }
+            boolean[] toRun = new boolean[n];
+            int remaining = 0;
+            for (int k = 0; k < n; k++) {
+                toRun[k] = compensate(k) != BranchStatus.SUCCEED && action(k) != BranchStatus.PREPARED;
+                if (toRun[k]) {
+                    remaining++;
+                }
+            }
+            boolean[] cstarted = new boolean[n];
+            Instant deadline = e.now().plus(e.phaseLimit(p));
+            int inflight = 0;
+            while (remaining > 0) {
+                for (int k = n - 1; k >= 0; k--) {
+                    if (toRun[k] && !cstarted[k] && compensateMayRun(k)) {
+                        cstarted[k] = true;
+                        inflight++;
+                        start(k, rows.get(2 * k));
+                    }
+                }
+                if (inflight == 0) {
+                    break;
+                }
+                Done d = poll(deadline);
+                if (d == null) {
+                    if (!e.now().isBefore(deadline)) {
+                        break;
+                    }
+                    continue;
+                }
+                inflight--;
+                if (d.result().outcome() == Outcome.SUCCESS) {
+                    st[2 * d.step()] = BranchStatus.SUCCEED;
+                    remaining--;
+                }
+            }
+            if (remaining == 0) {
+                e.changeStatus(p, TransStatus.FAILED, "");
+            }
+        }
+
+        private void start(int step, TransBranch b) {
+            Thread.startVirtualThread(() -> {
+                BranchResult r;
+                try {
+                    r = e.execBranch(p, b);
+                } catch (RuntimeException ex) {
+                    r = new BranchResult(Outcome.ERROR, ex.getMessage());
+                }
+                done.add(new Done(step, r));
+            });
+        }
+
+        private Done poll(Instant deadline) {
+            Duration left = Duration.between(e.now(), deadline);
+            if (left.isNegative() || left.isZero()) {
+                return done.poll();
+            }
+            Duration wait = left.compareTo(MAX_WAIT) < 0 ? left : MAX_WAIT;
+            try {
+                return done.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw DtmException.error("interrupted while processing " + p.gid());
+            }
+        }
+    }
+}

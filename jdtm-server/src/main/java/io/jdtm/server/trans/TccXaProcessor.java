@@ -1,0 +1,61 @@
+package io.jdtm.server.trans;
+
+import io.jdtm.protocol.BranchStatus;
+import io.jdtm.protocol.Ops;
+import io.jdtm.protocol.Outcome;
+import io.jdtm.protocol.TransStatus;
+import io.jdtm.server.branch.BranchResult;
+import io.jdtm.server.store.TransBranch;
+import java.util.List;
+
+/**
+ * TCC and XA (spec §6.9, §6.10): the AP registers branches while prepared; a submitted transaction runs the
+ * confirm/commit rows, an aborting (or timed-out prepared) one the cancel/rollback rows. TCC visits rows last to
+ * first, so nested sub-branches finish before their parents; XA first to last. The first non-success ends the
+ * pass with an error; the poller retries.
+ */
+final class TccXaProcessor implements TransProcessor {
+    private final String commitOp;
+    private final String rollbackOp;
+    private final boolean reverse;
+
+    private TccXaProcessor(String commitOp, String rollbackOp, boolean reverse) {
+        this.commitOp = commitOp;
+        this.rollbackOp = rollbackOp;
+        this.reverse = reverse;
+    }
+
+    static TccXaProcessor tcc() {
+        return new TccXaProcessor(Ops.CONFIRM, Ops.CANCEL, true);
+    }
+
+    static TccXaProcessor xa() {
+        return new TccXaProcessor(Ops.COMMIT, Ops.ROLLBACK, false);
+    }
+
+    @Override
+    public void processOnce(Engine e, Pass p, List<TransBranch> branches) {
+        if (p.status() == TransStatus.PREPARED && e.isTimeout(p)) {
+            e.changeStatus(p, TransStatus.ABORTING, e.timeoutReason(p));
+        }
+        if (p.status() != TransStatus.SUBMITTED && p.status() != TransStatus.ABORTING) {
+            return;
+        }
+        String op = p.status() == TransStatus.SUBMITTED ? commitOp : rollbackOp;
+        int size = branches.size();
+        for (int i = 0; i < size; i++) {
+            TransBranch b = branches.get(reverse ? size - 1 - i : i);
+            if (!b.op().equals(op) || b.status() == BranchStatus.SUCCEED) {
+                continue;
+            }
+            BranchResult r = e.execBranch(p, b);
+            if (!r.isSuccess()) {
+                if (r.outcome() == Outcome.ONGOING) {
+                    throw DtmException.ongoing(op + " of branch " + b.branchId() + " is ongoing");
+                }
+                throw DtmException.error(op + " of branch " + b.branchId() + " did not succeed: " + r.detail());
+            }
+        }
+        e.changeStatus(p, p.status() == TransStatus.SUBMITTED ? TransStatus.SUCCEED : TransStatus.FAILED, "");
+    }
+}

@@ -1,0 +1,494 @@
+package io.jdtm.server.trans;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.jdtm.protocol.BranchStatus;
+import io.jdtm.protocol.DtmJson;
+import io.jdtm.protocol.Ops;
+import io.jdtm.protocol.TransOptions;
+import io.jdtm.protocol.TransRequest;
+import io.jdtm.protocol.TransStatus;
+import io.jdtm.protocol.TransType;
+import io.jdtm.server.branch.BranchCaller;
+import io.jdtm.server.config.ServerConfig;
+import io.jdtm.server.metrics.ServerMetrics;
+import io.jdtm.server.store.KvRow;
+import io.jdtm.server.store.NotFoundException;
+import io.jdtm.server.store.StatusChange;
+import io.jdtm.server.store.StoreException;
+import io.jdtm.server.store.TransBranch;
+import io.jdtm.server.store.TransGlobal;
+import io.jdtm.server.store.TransStore;
+import io.jdtm.server.store.UniqueConflictException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transaction manager's operations, one method per DTM endpoint (spec §3), independent of the transport.
+ * Validates input, applies the idempotency rules, stores durably, then runs a processing pass (synchronously for
+ * {@code wait_result}, else on a virtual thread). Thread-safe and lock-free: concurrent calls on one gid are
+ * resolved by the store's compare-and-set.
+ */
+public final class TransService {
+    private static final Logger log = LoggerFactory.getLogger(TransService.class);
+
+    private final Engine engine;
+    private final Map<TransType, TransProcessor> processors = new EnumMap<>(TransType.class);
+
+    public TransService(TransStore store, BranchCaller caller, Clock clock, ServerConfig config,
+            ServerMetrics metrics) {
+        this.engine = new Engine(store, caller, clock, config, metrics);
+        // the processors, wired in one place
+        processors.put(TransType.SAGA, new SagaProcessor());
+        processors.put(TransType.MSG, new MsgProcessor());
+        processors.put(TransType.TCC, TccXaProcessor.tcc());
+        processors.put(TransType.XA, TccXaProcessor.xa());
+        processors.put(TransType.WORKFLOW, new WorkflowProcessor());
+    }
+
+    public TransStore store() {
+        return engine.store;
+    }
+
+    public Clock clock() {
+        return engine.clock;
+    }
+
+    // ---------------------------------------------------------------- prepare / submit / abort
+
+    /** {@code POST /prepare} (spec §3.3). */
+    public void prepare(TransRequest req) {
+        TransType type = requireType(req);
+        TransGlobal g = newGlobal(req, type, TransStatus.PREPARED);
+        List<TransBranch> branches = type == TransType.MSG ? buildBranches(req, type, g.createTime()) : List.of();
+        try {
+            engine.store.saveNew(g, branches);
+        } catch (UniqueConflictException e) {
+            TransGlobal existing = load(g.gid());
+            if (existing.status() != TransStatus.PREPARED) {
+                throw DtmException.failure("current status '" + existing.status() + "', cannot prepare.");
+            }
+        }
+    }
+
+    /** {@code POST /submit} (spec §3.4); workflow submits set the final status directly (§7.2 step 6). */
+    public void submit(TransRequest req) {
+        TransType type = requireType(req);
+        if (type == TransType.WORKFLOW) {
+            submitWorkflow(req);
+            return;
+        }
+        TransGlobal g = newGlobal(req, type, TransStatus.SUBMITTED);
+        List<TransBranch> branches = buildBranches(req, type, g.createTime());
+        try {
+            TransGlobal saved = engine.store.saveNew(g, branches);
+            process(saved, branches, req.options().waitResult());
+            return;
+        } catch (UniqueConflictException e) {
+            // exists: decide below
+        }
+        TransGlobal existing = load(g.gid());
+        TransGlobal forPass;
+        if (existing.status() == TransStatus.PREPARED) {
+            try {
+                existing = engine.store.changeStatus(g.gid(),
+                        StatusChange.of(TransStatus.PREPARED, TransStatus.SUBMITTED, engine.now()));
+            } catch (NotFoundException nf) {
+                TransStatus now = load(g.gid()).status();
+                throw DtmException.failure("current status '" + now + "', cannot sumbmit.");
+            }
+        } else if (existing.status() != TransStatus.SUBMITTED) {
+            throw DtmException.failure("current status '" + existing.status() + "', cannot sumbmit.");
+        }
+        // the pass runs with the submit request's options and create time (spec §3.4, §6.6)
+        forPass = existing.withOptions(g.options()).withCreateTime(g.createTime());
+        if (!g.customData().isEmpty()) {
+            forPass = forPass.withCustomData(g.customData());
+        }
+        process(forPass, engine.store.findBranches(g.gid()), req.options().waitResult());
+    }
+
+    private void submitWorkflow(TransRequest req) {
+        String gid = requireGid(req.gid());
+        Map<String, String> extra = req.reqExtraOrEmpty();
+        String s = extra.getOrDefault("status", "");
+        TransStatus to;
+        try {
+            to = TransStatus.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw DtmException.badRequest("workflow submit needs req_extra.status 'succeed' or 'failed', got '" + s + "'");
+        }
+        if (!to.isFinal()) {
+            throw DtmException.badRequest("workflow submit needs req_extra.status 'succeed' or 'failed', got '" + s + "'");
+        }
+        try {
+            engine.store.changeStatus(gid, new StatusChange(TransStatus.PREPARED, to,
+                    extra.getOrDefault("rollback_reason", ""), extra.getOrDefault("result", ""), engine.now()));
+        } catch (NotFoundException e) {
+            Optional<TransGlobal> g = engine.store.findGlobal(gid);
+            throw DtmException.error(g.isEmpty() ? "no workflow with gid '" + gid + "'"
+                    : "workflow " + gid + " is " + g.get().status() + ", not prepared: it was submitted already");
+        }
+    }
+
+    /** {@code POST /abort} (spec §3.5). */
+    public void abort(TransRequest req) {
+        String gid = requireGid(req.gid());
+        TransGlobal g = load(gid);
+        if (g.transType() == TransType.MSG && g.status() == TransStatus.PREPARED) {
+            cas(g, TransStatus.FAILED, req.rollbackReason());
+            return;
+        }
+        String reqType = req.transType() == null ? "" : req.transType();
+        boolean typeOk = reqType.equals(TransType.TCC.wire()) || reqType.equals(TransType.XA.wire());
+        if (!typeOk || (g.status() != TransStatus.PREPARED && g.status() != TransStatus.ABORTING)) {
+            throw DtmException.failure("trans type: '" + g.transType() + "' current status '" + g.status()
+                    + "', cannot abort.");
+        }
+        TransGlobal after = cas(g, TransStatus.ABORTING, req.rollbackReason());
+        process(after, engine.store.findBranches(gid), after.options().waitResult());
+    }
+
+    /** {@code POST /forceStop} (spec §3.6): to failed without calling any branch. */
+    public void forceStop(String rawGid) {
+        String gid = requireGid(rawGid);
+        for (int attempt = 0; ; attempt++) {
+            TransGlobal g = load(gid);
+            if (g.status().isFinal()) {
+                throw DtmException.failure("global transaction force stop error. status: " + g.status() + ". error:");
+            }
+            try {
+                engine.store.changeStatus(gid, StatusChange.of(g.status(), TransStatus.FAILED, engine.now()));
+                return;
+            } catch (NotFoundException e) {
+                if (attempt > 5) {
+                    throw DtmException.error("could not force-stop " + gid + ": its status keeps changing");
+                }
+            }
+        }
+    }
+
+    private TransGlobal cas(TransGlobal g, TransStatus to, String reason) {
+        Transitions.check(g.status(), to);
+        try {
+            return engine.store.changeStatus(g.gid(),
+                    new StatusChange(g.status(), to, reason == null ? "" : reason, "", engine.now()));
+        } catch (NotFoundException e) {
+            TransStatus now = load(g.gid()).status();
+            throw DtmException.failure("trans type: '" + g.transType() + "' current status '" + now
+                    + "', cannot abort.");
+        }
+    }
+
+    // ---------------------------------------------------------------- branches and workflow
+
+    /** {@code POST /registerBranch} and its aliases (spec §3.7): a flat map of strings. */
+    public void registerBranch(Map<String, String> body) {
+        String gid = requireGid(body.get("gid"));
+        String branchId = body.getOrDefault("branch_id", "");
+        if (branchId.isEmpty()) {
+            throw DtmException.badRequest("registerBranch needs a branch_id");
+        }
+        String typeName = body.getOrDefault("trans_type", "");
+        TransType type = TransType.find(typeName).orElseThrow(() -> DtmException.badRequest(
+                "unknow trans type: " + typeName + " (registerBranch takes tcc, xa or workflow)"));
+        byte[] data = body.getOrDefault("data", "").getBytes(StandardCharsets.UTF_8);
+        Instant now = engine.now();
+        List<TransBranch> rows = switch (type) {
+            case TCC -> List.of(
+                    TransBranch.create(gid, body.getOrDefault("cancel", ""), data, branchId, Ops.CANCEL, BranchStatus.PREPARED, now),
+                    TransBranch.create(gid, body.getOrDefault("confirm", ""), data, branchId, Ops.CONFIRM, BranchStatus.PREPARED, now));
+            case XA -> List.of(
+                    TransBranch.create(gid, body.getOrDefault("url", ""), data, branchId, Ops.ROLLBACK, BranchStatus.PREPARED, now),
+                    TransBranch.create(gid, body.getOrDefault("url", ""), data, branchId, Ops.COMMIT, BranchStatus.PREPARED, now));
+            case WORKFLOW -> {
+                String op = body.getOrDefault("op", "");
+                if (op.isEmpty()) {
+                    throw DtmException.badRequest("registerBranch of a workflow needs an op");
+                }
+                BranchStatus st;
+                try {
+                    st = BranchStatus.parse(body.getOrDefault("status", ""));
+                } catch (IllegalArgumentException e) {
+                    throw DtmException.badRequest("registerBranch of a workflow: " + e.getMessage());
+                }
+                yield List.of(TransBranch.create(gid, "", data, branchId, op, st, now));
+            }
+            default -> throw DtmException.badRequest("unknow trans type: " + typeName
+                    + " (registerBranch takes tcc, xa or workflow)");
+        };
+        try {
+            engine.store.appendBranches(gid, TransStatus.PREPARED, rows);
+        } catch (NotFoundException e) {
+            throw DtmException.failure("no trans with gid: " + gid + " status: prepared found");
+        } catch (UniqueConflictException e) {
+            throw DtmException.error("branch " + branchId + " of " + gid + " is registered already: " + e.getMessage());
+        }
+    }
+
+    /** The answer of {@code prepareWorkflow}: the transaction and its recorded progress. */
+    public record WorkflowState(TransGlobal transaction, List<TransBranch> progresses) {}
+
+    /** {@code POST /prepareWorkflow} (spec §3.8). Never a FAILURE. */
+    public WorkflowState prepareWorkflow(TransRequest req) {
+        String gid = requireGid(req.gid());
+        TransGlobal g = newGlobal(req, TransType.WORKFLOW, TransStatus.PREPARED);
+        try {
+            return new WorkflowState(engine.store.saveNew(g, List.of()), List.of());
+        } catch (UniqueConflictException e) {
+            return new WorkflowState(load(gid), engine.store.findBranches(gid));
+        }
+    }
+
+    // ---------------------------------------------------------------- processing
+
+    /**
+     * Runs one pass for a transaction: synchronously when {@code waitResult}, reporting the outcome as DTM does
+     * (spec §6.3); otherwise in the background.
+     */
+    void process(TransGlobal g, List<TransBranch> branches, boolean waitResult) {
+        if (!waitResult) {
+            Thread.startVirtualThread(() -> {
+                try {
+                    runPass(g, branches);
+                } catch (RuntimeException e) {
+                    logPassError(g.gid(), e);
+                }
+            });
+            return;
+        }
+        boolean wasSubmitted = g.status() == TransStatus.SUBMITTED;
+        Pass p = runPass(g, branches);
+        if (wasSubmitted && p.status() != TransStatus.SUCCEED) {
+            String reason = p.global().rollbackReason();
+            throw DtmException.failure(reason.isEmpty() ? "wait result not return success:" : reason);
+        }
+    }
+
+    /** One pass, with metrics; throws the pass's error (a quiet stop is not an error). */
+    Pass runPass(TransGlobal g, List<TransBranch> branches) {
+        Pass p = new Pass(g, engine.now());
+        boolean ok = false;
+        try {
+            processors.get(g.transType()).processOnce(engine, p, branches);
+            ok = true;
+        } catch (MsgProcessor.QuietStop q) {
+            ok = true;
+        } catch (StoreException e) {
+            throw DtmException.error("storage error while processing " + g.gid() + ": " + e.getMessage(), e);
+        } finally {
+            engine.metrics.transaction(g.transType().wire(), ok,
+                    Duration.between(g.createTime(), engine.now()).toMillis() / 1000.0);
+        }
+        return p;
+    }
+
+    /** A poller pass over a claimed transaction: always synchronous; expected outcomes are not logged loudly. */
+    public void processClaimed(TransGlobal g) {
+        try {
+            runPass(g, engine.store.findBranches(g.gid()));
+        } catch (RuntimeException e) {
+            logPassError(g.gid(), e);
+        }
+    }
+
+    private static void logPassError(String gid, RuntimeException e) {
+        if (e instanceof DtmException d && d.kind() != DtmException.Kind.ERROR) {
+            log.debug("pass of {} ended: {}", gid, d.getMessage());
+        } else if (e instanceof DtmException) {
+            log.info("pass of {} ended with an error: {}", gid, e.getMessage());
+        } else {
+            log.warn("pass of {} failed unexpectedly", gid, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- building new transactions
+
+    private TransType requireType(TransRequest req) {
+        requireGid(req.gid());
+        String t = req.transType() == null ? "" : req.transType();
+        return TransType.find(t).orElseThrow(() -> DtmException.badRequest(t.isEmpty()
+                ? "trans_type is required (saga, msg, tcc, xa or workflow)"
+                : "unknown trans_type '" + t + "' (expected saga, msg, tcc, xa or workflow)"));
+    }
+
+    private String requireGid(String gid) {
+        if (gid == null || gid.isEmpty()) {
+            throw DtmException.badRequest("gid is required");
+        }
+        int max = engine.config.maxGidLength();
+        if (gid.length() > max) {
+            throw DtmException.badRequest("gid is " + gid.length() + " characters long; at most " + max + " allowed");
+        }
+        return gid;
+    }
+
+    private TransGlobal load(String gid) {
+        return engine.store.findGlobal(gid)
+                .orElseThrow(() -> DtmException.notFound("no transaction with gid '" + gid + "'"));
+    }
+
+    private TransGlobal newGlobal(TransRequest req, TransType type, TransStatus status) {
+        String protocol = req.protocol() == null || req.protocol().isEmpty() ? Ops.PROTOCOL_HTTP : req.protocol();
+        if (!protocol.equals(Ops.PROTOCOL_HTTP) && !protocol.equals(Ops.PROTOCOL_GRPC)
+                && !protocol.equals(Ops.PROTOCOL_JSONRPC)) {
+            throw DtmException.badRequest("unknown protocol '" + protocol + "' (expected http, grpc or json-rpc)");
+        }
+        TransOptions o = req.options();
+        if (o.timeoutToFail() < 0 || o.requestTimeout() < 0 || o.retryInterval() < 0 || o.retryLimit() < 0) {
+            throw DtmException.badRequest("timeout_to_fail, request_timeout, retry_interval and retry_limit must not be negative");
+        }
+        Instant now = engine.now();
+        TransGlobal g = new TransGlobal(0, req.gid(), type, status, req.queryPrepared(), protocol, now, now, null,
+                null, "", "", o, req.customData(), 0, null, "", "");
+        long base = engine.baseInterval(g);
+        return g.withSchedule(base, now.plusSeconds(base), now);
+    }
+
+    private List<TransBranch> buildBranches(TransRequest req, TransType type, Instant now) {
+        List<Map<String, String>> steps = req.stepsOrEmpty();
+        List<String> payloads = new ArrayList<>(req.payloadsOrEmpty());
+        for (Map<String, String> s : steps) {
+            String legacy = s == null ? null : s.get("data");
+            if (legacy != null && !legacy.isEmpty()) {
+                payloads.add(legacy);
+            }
+        }
+        if (type != TransType.SAGA && type != TransType.MSG) {
+            return List.of();
+        }
+        if (payloads.size() < steps.size()) {
+            throw DtmException.badRequest("steps has " + steps.size() + " items but payloads has only "
+                    + payloads.size() + " (one payload per step)");
+        }
+        String gid = req.gid();
+        List<TransBranch> rows = new ArrayList<>(steps.size() * 2);
+        for (int i = 0; i < steps.size(); i++) {
+            Map<String, String> s = steps.get(i) == null ? Map.of() : steps.get(i);
+            String id = String.format("%02d", i + 1);
+            byte[] payload = payloads.get(i) == null ? new byte[0] : payloads.get(i).getBytes(StandardCharsets.UTF_8);
+            String action = s.getOrDefault("action", "");
+            if (type == TransType.SAGA) {
+                rows.add(TransBranch.create(gid, s.getOrDefault("compensate", ""), payload, id, Ops.COMPENSATE, BranchStatus.PREPARED, now));
+                rows.add(TransBranch.create(gid, action, payload, id, Ops.ACTION, BranchStatus.PREPARED, now));
+            } else if (action.startsWith(Ops.TOPIC_PREFIX)) {
+                List<String> urls = subscribers(action.substring(Ops.TOPIC_PREFIX.length()));
+                for (int j = 0; j < urls.size(); j++) {
+                    String bid = urls.size() == 1 ? id : id + "-" + String.format("%02d", j + 1);
+                    rows.add(TransBranch.create(gid, urls.get(j), payload, bid, Ops.ACTION, BranchStatus.PREPARED, now));
+                }
+            } else {
+                rows.add(TransBranch.create(gid, action, payload, id, Ops.ACTION, BranchStatus.PREPARED, now));
+            }
+        }
+        if (type == TransType.SAGA) {
+            try {
+                SagaConfig.parse(req.customData(), steps.size());
+            } catch (IllegalArgumentException e) {
+                throw DtmException.badRequest(e.getMessage());
+            }
+        }
+        return rows;
+    }
+
+    // ---------------------------------------------------------------- topics (KV rows, spec §3.13–3.15)
+
+    /** A subscriber of a topic, as stored in the topic's KV value. */
+    public record Subscriber(String url, String remark) {}
+
+    private static final TypeReference<List<Subscriber>> SUBSCRIBERS = new TypeReference<>() {};
+
+    private List<String> subscribers(String topic) {
+        List<KvRow> rows = engine.store.findKv(Ops.TOPICS_CAT, topic);
+        List<String> urls = new ArrayList<>();
+        if (!rows.isEmpty()) {
+            for (Subscriber s : parseSubscribers(rows.getFirst().v())) {
+                urls.add(s.url());
+            }
+        }
+        if (urls.isEmpty()) {
+            throw DtmException.error("topic not found: " + topic);
+        }
+        return urls;
+    }
+
+    private static List<Subscriber> parseSubscribers(String v) {
+        try {
+            List<Subscriber> l = DtmJson.mapper().readValue(v, SUBSCRIBERS);
+            return l == null ? new ArrayList<>() : new ArrayList<>(l);
+        } catch (IOException e) {
+            throw DtmException.error("stored topic value is not a subscriber list: " + e.getMessage());
+        }
+    }
+
+    /** {@code GET /subscribe}. */
+    public void subscribe(String topic, String url, String remark) {
+        if (topic == null || topic.isEmpty() || url == null || url.isEmpty()) {
+            throw DtmException.badRequest("subscribe needs a non-empty topic and url");
+        }
+        List<KvRow> rows = engine.store.findKv(Ops.TOPICS_CAT, topic);
+        Subscriber sub = new Subscriber(url, remark == null ? "" : remark);
+        if (rows.isEmpty()) {
+            try {
+                engine.store.createKv(Ops.TOPICS_CAT, topic, DtmJson.write(List.of(sub)), engine.now());
+                return;
+            } catch (UniqueConflictException e) {
+                throw DtmException.error("topic " + topic + " was created concurrently; try again");
+            }
+        }
+        KvRow row = rows.getFirst();
+        List<Subscriber> subs = parseSubscribers(row.v());
+        if (subs.stream().anyMatch(s -> s.url().equals(url))) {
+            throw DtmException.error("this url exists");
+        }
+        subs.add(sub);
+        updateTopic(row, subs);
+    }
+
+    /** {@code GET /unsubscribe}. */
+    public void unsubscribe(String topic, String url) {
+        if (topic == null || topic.isEmpty() || url == null || url.isEmpty()) {
+            throw DtmException.badRequest("unsubscribe needs a non-empty topic and url");
+        }
+        List<KvRow> rows = engine.store.findKv(Ops.TOPICS_CAT, topic);
+        if (rows.isEmpty()) {
+            throw DtmException.error("no such a topic");
+        }
+        KvRow row = rows.getFirst();
+        List<Subscriber> subs = parseSubscribers(row.v());
+        if (subs.isEmpty()) {
+            throw DtmException.error("this topic is empty");
+        }
+        if (!subs.removeIf(s -> s.url().equals(url))) {
+            throw DtmException.error("no such an url ");
+        }
+        updateTopic(row, subs);
+    }
+
+    private void updateTopic(KvRow row, List<Subscriber> subs) {
+        try {
+            engine.store.updateKv(row, DtmJson.write(subs), engine.now());
+        } catch (NotFoundException e) {
+            throw DtmException.error("topic " + row.k() + " was changed concurrently (version " + row.version()
+                    + "); try again");
+        }
+    }
+
+    /** {@code DELETE /topic/{name}}. */
+    public void deleteTopic(String topic) {
+        try {
+            engine.store.deleteKv(Ops.TOPICS_CAT, topic);
+        } catch (NotFoundException e) {
+            throw DtmException.error("storage: NotFound (no topic '" + topic + "')");
+        }
+    }
+}
