@@ -153,7 +153,10 @@ public final class Saga {
     /**
      * Submits the saga ({@code POST /submit}). Without {@code waitResult} it returns once the TM stored it.
      * With {@code waitResult} it returns when the saga succeeded, and otherwise throws {@link DtmFailureException}
-     * (rolled back; carries the reason) or {@link DtmOngoingException} (still running; query later).
+     * (rolled back; carries the reason) or {@link DtmOngoingException} (still running; query later). Because DTM
+     * answers 409 for both, the SDK queries the transaction to tell them apart; a retried {@code waitResult} submit of
+     * a gid that already succeeded therefore returns normally (without running anything again), while a plain submit
+     * of a finished gid throws DTM's non-retryable conflict.
      *
      * @throws IllegalStateException when the saga has no step or a branch order names a missing step
      * @throws DtmUnknownException when the TM cannot be reached (retryable: submit is idempotent per gid)
