@@ -147,6 +147,14 @@ public final class DtmClient implements AutoCloseable {
         GlobalTransactions.run(transport, gid, TransType.XA, options, false, () -> body.run(xa));
     }
 
+    /**
+     * The RM-side XA helper over an XA data source (MariaDB {@code MariaDbDataSource}, PostgreSQL
+     * {@code PGXADataSource}), with the barrier table {@value BranchBarrier#DEFAULT_TABLE}.
+     */
+    public XaLocal xaLocal(javax.sql.XADataSource xaDataSource) {
+        return new XaLocal(this, Checks.notNull("xaDataSource", xaDataSource), BranchBarrier.DEFAULT_TABLE);
+    }
+
     Transport transport() {
         return transport;
     }

@@ -80,6 +80,14 @@ public final class Backends {
         }
     }
 
+    /** Skips the test with {@code why}, or fails it under {@code CI=true}. */
+    public static void unavailable(String why) {
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            Assertions.fail(why + "; CI=true requires every backend");
+        }
+        Assumptions.abort(why + "; skipping (set CI=true to make this a failure)");
+    }
+
     private static void missing(String what, Exception e) {
         String msg = what + " is not reachable (" + e.getMessage() + ")";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {

@@ -56,6 +56,30 @@ public final class BankRm implements AutoCloseable {
                 () -> BranchBarrier.fromQuery(r.query()).withTable(table).queryPrepared(ds)));
     }
 
+    /** Serves XA branches {@code /api/TransOutXa} and {@code /api/TransInXa} through the SDK's RM-side XA helper. */
+    public void enableXa(io.jdtm.client.XaLocal xa) {
+        io.jdtm.client.XaLocal local = xa.withBarrierTable(table);
+        http.on("/api/TransOutXa", r -> xaAdjust(local, r, 1, -1));
+        http.on("/api/TransInXa", r -> xaAdjust(local, r, 2, +1));
+    }
+
+    private RmResponse xaAdjust(io.jdtm.client.XaLocal xa, RecordingServer.Request r, int account, int sign) {
+        return RmResponses.handle(() -> {
+            int amount = amount(r.body());
+            xa.handle(r.query(), tx -> {
+                if (failing.contains(r.path())) {
+                    throw new DtmFailureException("Insufficient balance");
+                }
+                try (PreparedStatement st = tx.prepareStatement(
+                        "update " + schema + ".account set balance = balance + ? where id = ?")) {
+                    st.setInt(1, sign * amount);
+                    st.setInt(2, account);
+                    st.executeUpdate();
+                }
+            });
+        });
+    }
+
     public String url() {
         return http.url() + "/api";
     }
