@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class Poller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Poller.class);
 
+    private static final int ROUND_LIMIT = 100_000;
+
     private final TransService service;
     private final TransStore store;
     private final Clock clock;
@@ -59,7 +61,7 @@ public final class Poller implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
-                int started = claimAndStart(Duration.ZERO, true);
+                int started = claimAndStart();
                 if (started == 0) {
                     long jitter = ThreadLocalRandom.current().nextLong(Math.min(1000, idle.toMillis()) + 1);
                     pause(idle.toMillis() - jitter);
@@ -71,14 +73,35 @@ public final class Poller implements AutoCloseable {
         }
     }
 
-    /**
-     * Claims up to one batch of due transactions (as of now + lookahead) and starts a pass for each as a slot
-     * frees. Returns how many passes were started. With {@code async} false the caller waits for the passes.
-     */
-    private int claimAndStart(Duration lookahead, boolean async) {
+    /** Claims up to one batch of due transactions and starts a pass for each as a slot frees. */
+    private int claimAndStart() {
         int want = Math.min(batch, Math.max(1, slots.availablePermits()));
         String owner = instance + "-" + claims.incrementAndGet();
-        List<TransGlobal> due = store.claimDue(clock.instant(), lookahead, lease, owner, want);
+        List<TransGlobal> due = store.claimDue(clock.instant(), Duration.ZERO, lease, owner, want);
+        for (TransGlobal g : due) {
+            acquireSlot();
+            Thread.startVirtualThread(() -> {
+                try {
+                    service.processClaimed(g);
+                } finally {
+                    slots.release();
+                }
+            });
+        }
+        return due.size();
+    }
+
+    /**
+     * One synchronous round for tests and operators: claims, once, every transaction due by
+     * {@code now + lookahead} (at most {@value #ROUND_LIMIT}), drives them concurrently and returns when all their
+     * passes have ended. A transaction is driven at most once per round even when the look-ahead is longer than
+     * the lease.
+     *
+     * @return how many transactions were processed
+     */
+    public int runOnce(Duration lookahead) {
+        String owner = instance + "-" + claims.incrementAndGet();
+        List<TransGlobal> due = store.claimDue(clock.instant(), lookahead, lease, owner, ROUND_LIMIT);
         List<Thread> threads = new ArrayList<>(due.size());
         for (TransGlobal g : due) {
             acquireSlot();
@@ -90,34 +113,15 @@ public final class Poller implements AutoCloseable {
                 }
             }));
         }
-        if (!async) {
-            for (Thread t : threads) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
         return due.size();
-    }
-
-    /**
-     * One synchronous round for tests and operators: claims every transaction due by {@code now + lookahead}
-     * (batch after batch), drives them concurrently and returns when all their passes have ended.
-     *
-     * @return how many transactions were processed
-     */
-    public int runOnce(Duration lookahead) {
-        int total = 0;
-        while (true) {
-            int n = claimAndStart(lookahead, false);
-            total += n;
-            if (n == 0) {
-                return total;
-            }
-        }
     }
 
     private void acquireSlot() {

@@ -1,0 +1,186 @@
+package io.jdtm.server.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The one table of configuration keys: each record field with its DTM YAML path, its type and how to read it back.
+ * The loader, the validator, the describer and docs/configuration.md all follow this order.
+ */
+final class ConfigKeys {
+
+    /** How a value is read from YAML or the environment. */
+    enum Kind {
+        STRING,
+        INT,
+        LONG
+    }
+
+    /**
+     * One key.
+     *
+     * @param path DTM's YAML path, e.g. {@code Store.MaxOpenConns}
+     * @param jdtmOnly true for keys DTM does not have
+     */
+    record Key(String path, Kind kind, boolean jdtmOnly, Function<ServerConfig, Object> getter) {
+
+        String env() {
+            return ConfigLoader.envName(path);
+        }
+
+        /** The last path element, e.g. {@code MaxOpenConns}. */
+        String name() {
+            int dot = path.lastIndexOf('.');
+            return dot < 0 ? path : path.substring(dot + 1);
+        }
+
+        /** The section ({@code Store}) or empty for a top-level key. */
+        String section() {
+            int dot = path.lastIndexOf('.');
+            return dot < 0 ? "" : path.substring(0, dot);
+        }
+    }
+
+    static final List<Key> ALL = List.of(
+            store("Driver", Kind.STRING, false, StoreConfig::driver),
+            store("Host", Kind.STRING, false, StoreConfig::host),
+            store("Port", Kind.INT, false, StoreConfig::port),
+            store("User", Kind.STRING, false, StoreConfig::user),
+            store("Password", Kind.STRING, false, StoreConfig::password),
+            store("Db", Kind.STRING, false, StoreConfig::db),
+            store("Schema", Kind.STRING, false, StoreConfig::schema),
+            store("MaxOpenConns", Kind.INT, false, StoreConfig::maxOpenConns),
+            store("MaxIdleConns", Kind.INT, false, StoreConfig::maxIdleConns),
+            store("ConnMaxLifeTime", Kind.INT, false, StoreConfig::connMaxLifeTime),
+            store("DataExpire", Kind.LONG, false, StoreConfig::dataExpire),
+            store("FinishedDataExpire", Kind.LONG, false, StoreConfig::finishedDataExpire),
+            store("RedisPrefix", Kind.STRING, false, StoreConfig::redisPrefix),
+            store("DataDir", Kind.STRING, true, StoreConfig::dataDir),
+            store("Retention", Kind.LONG, true, StoreConfig::retention),
+            top("TransCronInterval", Kind.LONG, false, ServerConfig::transCronInterval),
+            top("TimeoutToFail", Kind.LONG, false, ServerConfig::timeoutToFail),
+            top("RetryInterval", Kind.LONG, false, ServerConfig::retryInterval),
+            top("RequestTimeout", Kind.LONG, false, ServerConfig::requestTimeout),
+            top("HttpPort", Kind.INT, false, ServerConfig::httpPort),
+            top("GrpcPort", Kind.INT, false, ServerConfig::grpcPort),
+            top("JsonRpcPort", Kind.INT, false, ServerConfig::jsonRpcPort),
+            top("UpdateBranchSync", Kind.INT, false, ServerConfig::updateBranchSync),
+            top("UpdateBranchAsyncGoroutineNum", Kind.INT, false, ServerConfig::updateBranchAsyncGoroutineNum),
+            top("LogLevel", Kind.STRING, false, ServerConfig::logLevel),
+            top("TimeZoneOffset", Kind.STRING, false, ServerConfig::timeZoneOffset),
+            top("ConfigUpdateInterval", Kind.LONG, false, ServerConfig::configUpdateInterval),
+            top("AlertRetryLimit", Kind.INT, false, ServerConfig::alertRetryLimit),
+            top("AlertWebHook", Kind.STRING, false, ServerConfig::alertWebHook),
+            top("AdminBasePath", Kind.STRING, false, ServerConfig::adminBasePath),
+            top("GrpcServiceConfig", Kind.STRING, false, ServerConfig::grpcServiceConfig),
+            top("MaxBodyBytes", Kind.LONG, true, ServerConfig::maxBodyBytes),
+            top("CronConcurrency", Kind.INT, true, ServerConfig::cronConcurrency),
+            top("CronBatch", Kind.INT, true, ServerConfig::cronBatch),
+            top("MaxGidLength", Kind.INT, true, ServerConfig::maxGidLength));
+
+    static final Map<String, Key> BY_PATH =
+            ALL.stream().collect(Collectors.toMap(Key::path, k -> k, (a, b) -> a, LinkedHashMap::new));
+
+    /** The sections whose keys are listed above (unknown keys inside them are typos and rejected). */
+    static final String STORE = "Store";
+
+    /**
+     * DTM keys jdtm accepts so that a DTM config file loads, but does not use. Sections may hold anything.
+     * {@code GrpcBalancer} is not in DTM's config struct but appears in its sample file, so uncommenting it must not
+     * break loading either.
+     */
+    static final Set<String> IGNORED_SECTIONS = Set.of("MicroService", "HttpMicroService", "Log");
+
+    static final Set<String> IGNORED_SCALARS = Set.of("GrpcBalancer");
+
+    private ConfigKeys() {}
+
+    /** Every valid top-level YAML key, in table order, for "unknown key" messages. */
+    static List<String> topLevelNames() {
+        var names = new java.util.ArrayList<String>();
+        names.add(STORE);
+        ALL.stream().filter(k -> k.section().isEmpty()).map(Key::path).forEach(names::add);
+        names.addAll(List.of("MicroService", "HttpMicroService", "Log", "GrpcBalancer"));
+        return names;
+    }
+
+    /** Every valid key inside {@code Store}. */
+    static List<String> storeNames() {
+        return ALL.stream().filter(k -> k.section().equals(STORE)).map(Key::name).toList();
+    }
+
+    /** Values of a config by YAML path, in table order. */
+    static Map<String, Object> valuesOf(ServerConfig config) {
+        var values = new LinkedHashMap<String, Object>();
+        for (Key k : ALL) {
+            values.put(k.path(), k.getter().apply(config));
+        }
+        return values;
+    }
+
+    /** Builds the records from a complete map of values (as produced by {@link #valuesOf}). */
+    static ServerConfig build(Map<String, Object> v) {
+        var store = new StoreConfig(
+                str(v, "Store.Driver"),
+                str(v, "Store.Host"),
+                num(v, "Store.Port"),
+                str(v, "Store.User"),
+                str(v, "Store.Password"),
+                str(v, "Store.Db"),
+                str(v, "Store.Schema"),
+                num(v, "Store.MaxOpenConns"),
+                num(v, "Store.MaxIdleConns"),
+                num(v, "Store.ConnMaxLifeTime"),
+                lng(v, "Store.DataExpire"),
+                lng(v, "Store.FinishedDataExpire"),
+                str(v, "Store.RedisPrefix"),
+                str(v, "Store.DataDir"),
+                lng(v, "Store.Retention"));
+        return new ServerConfig(
+                store,
+                lng(v, "TransCronInterval"),
+                lng(v, "TimeoutToFail"),
+                lng(v, "RetryInterval"),
+                lng(v, "RequestTimeout"),
+                num(v, "HttpPort"),
+                num(v, "GrpcPort"),
+                num(v, "JsonRpcPort"),
+                num(v, "UpdateBranchSync"),
+                num(v, "UpdateBranchAsyncGoroutineNum"),
+                str(v, "LogLevel"),
+                str(v, "TimeZoneOffset"),
+                lng(v, "ConfigUpdateInterval"),
+                num(v, "AlertRetryLimit"),
+                str(v, "AlertWebHook"),
+                str(v, "AdminBasePath"),
+                str(v, "GrpcServiceConfig"),
+                lng(v, "MaxBodyBytes"),
+                num(v, "CronConcurrency"),
+                num(v, "CronBatch"),
+                num(v, "MaxGidLength"));
+    }
+
+    private static Key store(String name, Kind kind, boolean jdtmOnly, Function<StoreConfig, Object> getter) {
+        return new Key(STORE + "." + name, kind, jdtmOnly, c -> getter.apply(c.store()));
+    }
+
+    private static Key top(String name, Kind kind, boolean jdtmOnly, Function<ServerConfig, Object> getter) {
+        return new Key(name, kind, jdtmOnly, getter);
+    }
+
+    private static String str(Map<String, Object> v, String path) {
+        return (String) v.get(path);
+    }
+
+    private static int num(Map<String, Object> v, String path) {
+        return ((Number) v.get(path)).intValue();
+    }
+
+    private static long lng(Map<String, Object> v, String path) {
+        return ((Number) v.get(path)).longValue();
+    }
+}

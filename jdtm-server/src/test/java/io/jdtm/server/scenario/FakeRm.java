@@ -1,0 +1,179 @@
+package io.jdtm.server.scenario;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.function.Predicate;
+
+/**
+ * A real business service (RM) over HTTP for scenario tests: every path answers {@code 200 SUCCESS} unless a test
+ * scripted other answers for it; every call is recorded with its method, query, headers and body.
+ * Thread-safe.
+ */
+public final class FakeRm implements AutoCloseable {
+
+    /** One scripted answer; {@code delay} simulates a slow service. */
+    public record Reply(int status, String body, Duration delay) {
+        public static Reply of(int status, String body) {
+            return new Reply(status, body, Duration.ZERO);
+        }
+
+        public static final Reply SUCCESS = of(200, "{\"dtm_result\":\"SUCCESS\"}");
+        public static final Reply FAILURE = of(409, "{\"dtm_result\":\"FAILURE\",\"message\":\"Insufficient balance\"}");
+        public static final Reply ONGOING = of(425, "{\"dtm_result\":\"ONGOING\"}");
+        public static final Reply ERROR = of(500, "{\"error\":\"boom\"}");
+    }
+
+    /** One recorded call. */
+    public record Call(String method, String path, Map<String, String> query, Map<String, String> headers,
+            String body, Instant at) {
+        public String gid() {
+            return query.getOrDefault("gid", "");
+        }
+
+        public String op() {
+            return query.getOrDefault("op", "");
+        }
+
+        public String branchId() {
+            return query.getOrDefault("branch_id", "");
+        }
+    }
+
+    private final HttpServer server;
+    private final Map<String, Deque<Reply>> scripts = new ConcurrentHashMap<>();
+    private final Map<String, Reply> fixed = new ConcurrentHashMap<>();
+    private final List<Call> calls = new CopyOnWriteArrayList<>();
+
+    private FakeRm() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public static FakeRm start() {
+        try {
+            return new FakeRm();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String url(String path) {
+        return "http://localhost:" + server.getAddress().getPort() + path;
+    }
+
+    /** Every later call to {@code path} gets this answer (after any scripted ones). */
+    public FakeRm answer(String path, Reply r) {
+        fixed.put(path, r);
+        return this;
+    }
+
+    /** The next calls to {@code path} get these answers, in order; then the fixed answer or SUCCESS. */
+    public FakeRm script(String path, Reply... replies) {
+        Deque<Reply> q = scripts.computeIfAbsent(path, k -> new ArrayDeque<>());
+        synchronized (q) {
+            q.addAll(List.of(replies));
+        }
+        return this;
+    }
+
+    public List<Call> calls() {
+        return List.copyOf(calls);
+    }
+
+    public List<Call> calls(String path) {
+        return calls.stream().filter(c -> c.path().equals(path)).toList();
+    }
+
+    public List<Call> calls(Predicate<Call> p) {
+        return calls.stream().filter(p).toList();
+    }
+
+    public int count(String path) {
+        return calls(path).size();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        Map<String, String> query = parseQuery(ex.getRequestURI().getRawQuery());
+        Map<String, String> headers = new HashMap<>();
+        ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
+        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        calls.add(new Call(ex.getRequestMethod(), path, query, headers, body, Instant.now()));
+        Reply r = next(path);
+        if (!r.delay().isZero()) {
+            try {
+                Thread.sleep(r.delay().toMillis()); // a deliberately slow service
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        byte[] out = r.body().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(r.status(), out.length == 0 ? -1 : out.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            os.write(out);
+        }
+    }
+
+    private Reply next(String path) {
+        Deque<Reply> q = scripts.get(path);
+        if (q != null) {
+            synchronized (q) {
+                Reply r = q.poll();
+                if (r != null) {
+                    return r;
+                }
+            }
+        }
+        return fixed.getOrDefault(path, Reply.SUCCESS);
+    }
+
+    static Map<String, String> parseQuery(String raw) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return m;
+        }
+        for (String part : raw.split("&")) {
+            int eq = part.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
+            m.put(k, v);
+        }
+        return m;
+    }
+
+    /** Paths called, in order, for one gid (e.g. {@code [/TransOut, /TransIn]}). */
+    public List<String> pathsFor(String gid) {
+        List<String> out = new ArrayList<>();
+        for (Call c : calls) {
+            if (c.gid().equals(gid)) {
+                out.add(c.path());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
