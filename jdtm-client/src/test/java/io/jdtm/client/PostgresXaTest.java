@@ -4,35 +4,37 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.client.testing.Backends;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.XADataSource;
+import org.junit.jupiter.api.BeforeEach;
 import org.postgresql.xa.PGXADataSource;
 
 /**
  * XA end to end on the real PostgreSQL of this machine. PostgreSQL refuses {@code PREPARE TRANSACTION} unless
- * {@code max_prepared_transactions > 0}; that needs a server restart, so the test does not change it but skips (fails
- * under {@code CI=true}) with the exact fix, also in the README.
+ * {@code max_prepared_transactions > 0}; that needs a server restart, so the test does not change it: each test is
+ * skipped (failed under {@code CI=true}) with the exact fix, which the README repeats.
  */
 class PostgresXaTest extends XaEndToEndContractTest {
+    private HikariDataSource ds;
+
     @Override
     protected HikariDataSource openDataSource() {
-        HikariDataSource ds = Backends.postgres();
-        int max;
+        ds = Backends.postgres();
+        return ds;
+    }
+
+    @BeforeEach
+    void requirePreparedTransactions() throws SQLException {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("show max_prepared_transactions")) {
             rs.next();
-            max = Integer.parseInt(rs.getString(1));
-        } catch (Exception e) {
-            ds.close();
-            throw new IllegalStateException(e);
+            if (Integer.parseInt(rs.getString(1)) <= 0) {
+                Backends.unavailable("PostgreSQL has max_prepared_transactions = 0, so XA is disabled. Fix: psql -h "
+                        + "127.0.0.1 -U postgres -c 'ALTER SYSTEM SET max_prepared_transactions = 64' and restart "
+                        + "PostgreSQL (systemctl restart postgresql, or pg_ctlcluster 15 main restart)");
+            }
         }
-        if (max <= 0) {
-            ds.close();
-            Backends.unavailable("PostgreSQL has max_prepared_transactions = 0, so XA is disabled. Fix: psql -U postgres "
-                    + "-c 'ALTER SYSTEM SET max_prepared_transactions = 64' and restart PostgreSQL "
-                    + "(e.g. systemctl restart postgresql or pg_ctlcluster 15 main restart)");
-        }
-        return ds;
     }
 
     @Override
