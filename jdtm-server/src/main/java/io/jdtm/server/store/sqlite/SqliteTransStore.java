@@ -589,7 +589,13 @@ public final class SqliteTransStore implements TransStore {
         try {
             return task.run(c);
         } catch (SQLException e) {
+            c.forgetStatements();
             throw new StoreException("sqlite read failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            if (CachedConnection.causedBySql(e)) {
+                c.forgetStatements();
+            }
+            throw e;
         } finally {
             readers.add(c);
             // A close() that ran while this connection was lent out could not close it: do it now.
