@@ -10,6 +10,7 @@ import io.jdtm.protocol.TransStatus;
 import io.jdtm.protocol.TransType;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -137,6 +138,7 @@ public abstract class TransStoreContract {
                 } catch (ExecutionException e) {
                     out.add(new Outcome<>(null, e.getCause()));
                 } catch (TimeoutException e) {
+                    ex.shutdownNow(); // or close() would wait for the stuck tasks forever
                     throw new AssertionError("concurrent tasks did not finish within " + TIMEOUT_SECONDS + " s", e);
                 }
             }
@@ -617,22 +619,24 @@ public abstract class TransStoreContract {
 
     @Test
     void scanGlobalsFiltersByStatusTypeAndInclusiveCreateTime() {
-        store.saveNew(newGlobal("f-saga", TransStatus.SUCCEED, T0), List.of());
-        store.saveNew(new TransGlobal(0, "f-msg", TransType.MSG, TransStatus.SUCCEED, "", "http", T0, T0, null,
-                null, "", "", null, "", 10, T0, "", ""), List.of());
-        store.saveNew(new TransGlobal(0, "f-msg-open", TransType.MSG, TransStatus.SUBMITTED, "", "http", T0, T0,
-                null, null, "", "", null, "", 10, T0, "", ""), List.of());
+        // Whole seconds: the API truncates its time filters to seconds, and SQL engines store seconds.
+        Instant t = T0.truncatedTo(ChronoUnit.SECONDS);
+        store.saveNew(newGlobal("f-saga", TransStatus.SUCCEED, t), List.of());
+        store.saveNew(new TransGlobal(0, "f-msg", TransType.MSG, TransStatus.SUCCEED, "", "http", t, t, null,
+                null, "", "", null, "", 10, t, "", ""), List.of());
+        store.saveNew(new TransGlobal(0, "f-msg-open", TransType.MSG, TransStatus.SUBMITTED, "", "http", t, t,
+                null, null, "", "", null, "", 10, t, "", ""), List.of());
         store.saveNew(new TransGlobal(0, "f-msg-late", TransType.MSG, TransStatus.SUCCEED, "", "http",
-                T0.plusSeconds(100), T0, null, null, "", "", null, "", 10, T0, "", ""), List.of());
+                t.plusSeconds(100), t, null, null, "", "", null, "", 10, t, "", ""), List.of());
         store.saveNew(new TransGlobal(0, "f-msg-early", TransType.MSG, TransStatus.SUCCEED, "", "http",
-                T0.minusSeconds(100), T0, null, null, "", "", null, "", 10, T0, "", ""), List.of());
+                t.minusSeconds(100), t, null, null, "", "", null, "", 10, t, "", ""), List.of());
 
         Page<TransGlobal> window = store.scanGlobals(new ScanQuery("", 100, TransStatus.SUCCEED, TransType.MSG,
-                T0.minusSeconds(10), T0.plusSeconds(10)));
+                t.minusSeconds(10), t.plusSeconds(10)));
         assertThat(gids(window.items())).containsExactly("f-msg");
         assertThat(window.next()).isEmpty();
 
-        Page<TransGlobal> exact = store.scanGlobals(new ScanQuery("", 100, TransStatus.SUCCEED, TransType.MSG, T0, T0));
+        Page<TransGlobal> exact = store.scanGlobals(new ScanQuery("", 100, TransStatus.SUCCEED, TransType.MSG, t, t));
         assertThat(gids(exact.items())).as("bounds are inclusive").containsExactly("f-msg");
 
         Page<TransGlobal> msgs = store.scanGlobals(new ScanQuery("", 100, null, TransType.MSG, null, null));
@@ -640,7 +644,7 @@ public abstract class TransStoreContract {
                 "f-msg-early");
 
         Page<TransGlobal> past = store.scanGlobals(new ScanQuery("", 100, TransStatus.SUCCEED, TransType.MSG,
-                T0.minusSeconds(600), T0.minusSeconds(300)));
+                t.minusSeconds(600), t.minusSeconds(300)));
         assertThat(past.items()).isEmpty();
         assertThat(past.next()).isEmpty();
     }
