@@ -36,6 +36,10 @@ final class ErrorMapper {
         if (t instanceof JacksonException j) {
             return new Answer(400, body(null, "malformed JSON body: " + j.getOriginalMessage()));
         }
+        if (t instanceof IllegalArgumentException i) {
+            // stores and parsers reject malformed input (e.g. a paging cursor) this way
+            return new Answer(400, body(null, i.getMessage()));
+        }
         if (t instanceof RequestException r) {
             int code = r.status().code();
             if (code == 413) {

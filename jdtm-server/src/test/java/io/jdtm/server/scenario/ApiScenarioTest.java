@@ -101,6 +101,10 @@ class ApiScenarioTest extends ScenarioBase {
         assertThat(past.path("transactions").isNull()).isTrue();
         assertThat(api.get(B + "/all?limit=abc").status()).isEqualTo(400);
         assertThat(api.get(B + "/all?limit=abc").field("message")).contains("limit");
+        assertThat(api.get(B + "/all?position=abc").status()).isEqualTo(400);
+        assertThat(api.get(B + "/all?position=abc").field("message")).contains("abc");
+        assertThat(api.get(B + "/scanKV?cat=topics&position=zz").status()).isEqualTo(400);
+        assertThat(api.get(B + "/all?status=done").status()).isEqualTo(400);
     }
 
     @Test
