@@ -1,11 +1,11 @@
 package io.jdtm.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.TransRequest;
 import io.jdtm.server.trans.DtmException;
 import io.jdtm.server.trans.TransService;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -19,7 +19,7 @@ final class JsonRpcApi {
     static final int INTERNAL = -32603;
     static final int FAILURE = -32901;
 
-    record Reply(int httpStatus, Map<String, Object> body) {}
+    record Reply(int httpStatus, ObjectNode body) {}
 
     private final TransService service;
 
@@ -83,19 +83,17 @@ final class JsonRpcApi {
         return DtmJson.mapper().treeToValue(params, TransRequest.class);
     }
 
-    private static Map<String, Object> envelope(String id, int code, String message, Object result) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    /** The envelope always carries {@code error} and {@code result}, null or not (clients test {@code error}). */
+    private static ObjectNode envelope(String id, int code, String message, Object result) {
+        ObjectNode m = DtmJson.mapper().createObjectNode();
         m.put("jsonrpc", "2.0");
         m.put("id", id);
         if (code == 0) {
-            m.put("error", null);
+            m.putNull("error");
         } else {
-            Map<String, Object> err = new LinkedHashMap<>();
-            err.put("code", code);
-            err.put("message", message);
-            m.put("error", err);
+            m.putObject("error").put("code", code).put("message", message);
         }
-        m.put("result", result);
+        m.set("result", DtmJson.mapper().valueToTree(result));
         return m;
     }
 

@@ -33,28 +33,39 @@ final class CachedConnection implements AutoCloseable {
         prepare(sql).execute();
     }
 
+    /**
+     * Drops every cached statement. Needed after an SQL error: sqlite-jdbc finalizes a statement that failed with
+     * anything but a busy, locked or constraint error, and a cached copy would then fail with "statement is not
+     * executing" forever.
+     */
+    void forgetStatements() {
+        for (PreparedStatement ps : statements.values()) {
+            try {
+                ps.close();
+            } catch (SQLException e) {
+                // Already unusable; dropping it is all that matters.
+            }
+        }
+        statements.clear();
+    }
+
+    /** True when {@code t} or one of its causes is an {@link SQLException}. */
+    static boolean causedBySql(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof SQLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     Connection connection() {
         return connection;
     }
 
     @Override
     public void close() throws SQLException {
-        SQLException first = null;
-        for (PreparedStatement ps : statements.values()) {
-            try {
-                ps.close();
-            } catch (SQLException e) {
-                first = first == null ? e : first;
-            }
-        }
-        statements.clear();
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            first = first == null ? e : first;
-        }
-        if (first != null) {
-            throw first;
-        }
+        forgetStatements();
+        connection.close();
     }
 }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -174,6 +173,7 @@ final class GroupCommitWriter implements AutoCloseable {
         try {
             conn.execute("BEGIN IMMEDIATE");
         } catch (SQLException e) {
+            conn.forgetStatements();
             failAll(batch, new StoreException("sqlite: cannot begin a write transaction: " + e.getMessage(), e));
             return;
         }
@@ -184,6 +184,9 @@ final class GroupCommitWriter implements AutoCloseable {
                     op.runIn(conn);
                 } catch (Throwable t) {
                     op.error = translate(t);
+                    if (CachedConnection.causedBySql(t)) {
+                        conn.forgetStatements();
+                    }
                     // Undo only this task's writes. If even this fails, the transaction is in an unknown state.
                     conn.execute("ROLLBACK TO task");
                 }
@@ -191,6 +194,7 @@ final class GroupCommitWriter implements AutoCloseable {
             }
             conn.execute("COMMIT");
         } catch (Throwable t) {
+            conn.forgetStatements();
             rollbackQuietly();
             failAll(batch, new StoreException("sqlite: the group commit failed, nothing of it was written: "
                     + t.getMessage(), t));

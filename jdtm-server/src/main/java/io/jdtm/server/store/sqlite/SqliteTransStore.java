@@ -79,6 +79,13 @@ public final class SqliteTransStore implements TransStore {
     private static final String SELECT_GLOBAL_BY_GID =
             "SELECT " + GLOBAL_COLUMNS + " FROM trans_global WHERE gid = ?";
     private static final String SELECT_STATUS = "SELECT status FROM trans_global WHERE gid = ?";
+    /**
+     * The due rows, oldest first. One ordered index range per unfinished status, merged: {@code status IN (…)
+     * ORDER BY next_cron_time} would sort every due row on each claim, which under a backlog stalls the writer.
+     */
+    private static final String CLAIM_SELECT = String.join(" UNION ALL ",
+                    claimRange("prepared"), claimRange("submitted"), claimRange("aborting"))
+            + " ORDER BY next_cron_time, id LIMIT ?";
 
     private final Path file;
     private final GroupCommitWriter writer;
@@ -113,6 +120,8 @@ public final class SqliteTransStore implements TransStore {
             // FULL: in WAL mode every commit fsyncs the WAL, so an acknowledged write is on disk.
             wc.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
             wc.setBusyTimeout(BUSY_TIMEOUT_MS);
+            // Otherwise sqlite-jdbc prepares and runs a "last_insert_rowid()" query after every insert.
+            wc.setGetGeneratedKeys(false);
             w = new CachedConnection(wc.createConnection(url));
             SqliteSchema.migrate(w, file.toString());
             for (int i = 0; i < READERS; i++) {
@@ -182,7 +191,7 @@ public final class SqliteTransStore implements TransStore {
 
     @Override
     public Optional<TransGlobal> findGlobal(String gid) {
-        return read(c -> Optional.ofNullable(selectGlobal(c, gid)));
+        return read(c -> Optional.ofNullable(selectGlobal(c, gid))).map(Fetched::toGlobal);
     }
 
     @Override
@@ -231,7 +240,7 @@ public final class SqliteTransStore implements TransStore {
             List<TransGlobal> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(global(rs));
+                    out.add(global(rs).toGlobal());
                 }
             }
             return out;
@@ -284,9 +293,10 @@ public final class SqliteTransStore implements TransStore {
     public TransGlobal saveNew(TransGlobal g, List<TransBranch> branches) {
         Objects.requireNonNull(g, "global");
         requireSameGid(g.gid(), branches);
+        String options = g.options().toJson(); // JSON work stays off the writer thread
         return write(c -> {
             PreparedStatement ps = c.prepare(INSERT_GLOBAL);
-            bindGlobal(ps, g);
+            bindGlobal(ps, g, options);
             try {
                 ps.executeUpdate();
             } catch (SQLException e) {
@@ -299,7 +309,7 @@ public final class SqliteTransStore implements TransStore {
                 pb.executeUpdate();
             }
             return selectGlobal(c, g.gid());
-        });
+        }).toGlobal();
     }
 
     @Override
@@ -375,7 +385,7 @@ public final class SqliteTransStore implements TransStore {
                 throw new NotFoundException("transaction " + gid + " is not " + change.from() + " (or is missing)");
             }
             return selectGlobal(c, gid);
-        });
+        }).toGlobal();
     }
 
     @Override
@@ -404,27 +414,27 @@ public final class SqliteTransStore implements TransStore {
         // Select and update in one write task: the writer runs tasks one at a time, so no other claimer can see
         // these rows as due in between.
         return write(c -> {
-            PreparedStatement sel = c.prepare("SELECT " + GLOBAL_COLUMNS + " FROM trans_global WHERE status IN "
-                    + UNFINISHED + " AND next_cron_time <= ? ORDER BY next_cron_time, id LIMIT ?");
-            sel.setLong(1, due);
-            sel.setInt(2, limit);
-            List<TransGlobal> found = new ArrayList<>();
+            PreparedStatement sel = c.prepare(CLAIM_SELECT);
+            for (int i = 0; i < 3; i++) {
+                sel.setLong(2 * i + 1, due);
+                sel.setInt(2 * i + 2, limit);
+            }
+            sel.setInt(7, limit);
+            List<Fetched> found = new ArrayList<>();
             try (ResultSet rs = sel.executeQuery()) {
                 while (rs.next()) {
                     found.add(global(rs));
                 }
             }
             PreparedStatement upd = c.prepare("UPDATE trans_global SET next_cron_time = ?, owner = ? WHERE id = ?");
-            List<TransGlobal> claimed = new ArrayList<>(found.size());
-            for (TransGlobal g : found) {
+            for (Fetched f : found) {
                 upd.setLong(1, until.toEpochMilli());
                 upd.setString(2, who);
-                upd.setLong(3, g.id());
+                upd.setLong(3, f.base().id());
                 upd.executeUpdate();
-                claimed.add(claimedCopy(g, until, who));
             }
-            return claimed;
-        });
+            return found;
+        }).stream().map(f -> claimedCopy(f.toGlobal(), until, who)).toList();
     }
 
     @Override
@@ -467,8 +477,9 @@ public final class SqliteTransStore implements TransStore {
         long before = cutoff.toEpochMilli();
         // Find the candidates on a reader: this may scan many finished rows, and the writer must not stall on it.
         List<Long> ids = read(c -> {
+            // No ORDER BY: any old rows will do, and sorting would visit every finished row on each call.
             PreparedStatement ps = c.prepare("SELECT id FROM trans_global WHERE status IN " + FINISHED
-                    + " AND update_time < ? ORDER BY id LIMIT ?");
+                    + " AND update_time < ? LIMIT ?");
             ps.setLong(1, before);
             ps.setInt(2, limit);
             List<Long> out = new ArrayList<>();
@@ -589,7 +600,13 @@ public final class SqliteTransStore implements TransStore {
         try {
             return task.run(c);
         } catch (SQLException e) {
+            c.forgetStatements();
             throw new StoreException("sqlite read failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            if (CachedConnection.causedBySql(e)) {
+                c.forgetStatements();
+            }
+            throw e;
         } finally {
             readers.add(c);
             // A close() that ran while this connection was lent out could not close it: do it now.
@@ -626,7 +643,7 @@ public final class SqliteTransStore implements TransStore {
         }
     }
 
-    private static TransGlobal selectGlobal(CachedConnection c, String gid) throws SQLException {
+    private static Fetched selectGlobal(CachedConnection c, String gid) throws SQLException {
         PreparedStatement ps = c.prepare(SELECT_GLOBAL_BY_GID);
         ps.setString(1, gid);
         try (ResultSet rs = ps.executeQuery()) {
@@ -656,6 +673,11 @@ public final class SqliteTransStore implements TransStore {
                         + b.gid() + "', expected '" + gid + "'");
             }
         }
+    }
+
+    private static String claimRange(String status) {
+        return "SELECT * FROM (SELECT " + GLOBAL_COLUMNS + " FROM trans_global WHERE status = '" + status
+                + "' AND next_cron_time <= ? ORDER BY next_cron_time, id LIMIT ?)";
     }
 
     private static StoreException uniqueOr(SQLException e, String conflictMessage) {
@@ -690,7 +712,7 @@ public final class SqliteTransStore implements TransStore {
         }
     }
 
-    private static void bindGlobal(PreparedStatement ps, TransGlobal g) throws SQLException {
+    private static void bindGlobal(PreparedStatement ps, TransGlobal g, String options) throws SQLException {
         ps.setString(1, g.gid());
         ps.setString(2, g.transType().wire());
         ps.setString(3, g.status().wire());
@@ -702,7 +724,7 @@ public final class SqliteTransStore implements TransStore {
         setTime(ps, 9, g.rollbackTime());
         ps.setString(10, g.result());
         ps.setString(11, g.rollbackReason());
-        ps.setString(12, g.options().toJson());
+        ps.setString(12, options);
         ps.setString(13, g.customData());
         ps.setLong(14, g.nextCronInterval());
         setTime(ps, 15, g.nextCronTime());
@@ -723,9 +745,19 @@ public final class SqliteTransStore implements TransStore {
         setTime(ps, 10, b.rollbackTime());
     }
 
-    private static TransGlobal global(ResultSet rs) throws SQLException {
+    /**
+     * A global row as read, with its options still JSON text: parsing it is left to the caller's thread, so that
+     * rows read on the writer thread do not cost it Jackson time.
+     */
+    private record Fetched(TransGlobal base, String optionsJson) {
+        TransGlobal toGlobal() {
+            return base.withOptions(TransOptions.fromJson(optionsJson));
+        }
+    }
+
+    private static Fetched global(ResultSet rs) throws SQLException {
         String type = rs.getString(3);
-        return new TransGlobal(
+        TransGlobal base = new TransGlobal(
                 rs.getLong(1),
                 rs.getString(2),
                 TransType.find(type).orElseThrow(() -> new StoreException("unknown trans_type in store: " + type)),
@@ -738,12 +770,13 @@ public final class SqliteTransStore implements TransStore {
                 time(rs, 10),
                 rs.getString(11),
                 rs.getString(12),
-                TransOptions.fromJson(rs.getString(13)),
+                TransOptions.NONE,
                 rs.getString(14),
                 rs.getLong(15),
                 time(rs, 16),
                 rs.getString(17),
                 rs.getString(18));
+        return new Fetched(base, rs.getString(13));
     }
 
     private static TransGlobal claimedCopy(TransGlobal g, Instant nextCronTime, String owner) {

@@ -1,0 +1,218 @@
+package io.jdtm.client;
+
+import io.jdtm.client.internal.Checks;
+import io.jdtm.client.internal.Wire;
+import io.jdtm.protocol.DtmJson;
+import io.jdtm.protocol.Ops;
+import io.jdtm.protocol.TransRequest;
+import io.jdtm.protocol.TransType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * A two-phase message (spec §6.8, §9.4, §12.4): branches the TM calls until each succeeds, after the AP's local
+ * transaction committed. Either {@link #submit()} directly, or {@link #prepare(String)} before the local transaction
+ * and {@link #submit()} after it (the TM asks the QueryPrepared URL if the AP disappears in between), or let
+ * {@link #doAndSubmitDb} do all of it safely with the barrier:
+ *
+ * <pre>{@code
+ * dtm.msg(gid)
+ *    .add(svc + "/TransIn", req)
+ *    .doAndSubmitDb(svc + "/QueryPrepared", dataSource, tx -> debit(tx, req));
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe: every method that changes the message returns a new one. Mirrors
+ * {@code POST /prepare}, {@code /submit} and {@code /abort} with {@code trans_type=msg}.
+ */
+public final class Msg {
+
+    /** Business code of {@link #doAndSubmit}: run the local transaction behind the given msg barrier. */
+    @FunctionalInterface
+    public interface Business {
+        void run(BranchBarrier barrier) throws Exception;
+    }
+
+    private final DtmClient client;
+    private final String gid;
+    private final List<Map<String, String>> steps;
+    private final List<String> payloads;
+    private final long delaySeconds;
+    private final TransactionOptions options;
+    private final String queryPrepared;
+
+    Msg(DtmClient client, String gid) {
+        this(client, gid, List.of(), List.of(), 0, TransactionOptions.DEFAULTS, "");
+    }
+
+    private Msg(DtmClient client, String gid, List<Map<String, String>> steps, List<String> payloads,
+            long delaySeconds, TransactionOptions options, String queryPrepared) {
+        this.client = client;
+        this.gid = gid;
+        this.steps = steps;
+        this.payloads = payloads;
+        this.delaySeconds = delaySeconds;
+        this.options = options;
+        this.queryPrepared = queryPrepared;
+    }
+
+    public String gid() {
+        return gid;
+    }
+
+    /** Adds a branch: the TM POSTs {@code payload} (as JSON) to {@code action} until it succeeds. */
+    public Msg add(String action, Object payload) {
+        return addRaw(action, Checks.payload(client.mapper(), "payload of msg step " + steps.size(), payload));
+    }
+
+    /** Adds a branch whose body is sent verbatim. */
+    public Msg addRaw(String action, String body) {
+        Checks.url("msg action URL of step " + steps.size(), action);
+        Checks.notNull("body of msg step " + steps.size(), body);
+        List<Map<String, String>> s = new ArrayList<>(steps);
+        s.add(Map.of("action", action));
+        List<String> p = new ArrayList<>(payloads);
+        p.add(body);
+        return new Msg(client, gid, List.copyOf(s), List.copyOf(p), delaySeconds, options, queryPrepared);
+    }
+
+    /** Adds a branch per subscriber of {@code topic} ({@code topic://<topic>}, resolved by the TM). */
+    public Msg addTopic(String topic, Object payload) {
+        Checks.url("msg topic", topic);
+        return add(Ops.TOPIC_PREFIX + topic, payload);
+    }
+
+    /** The TM waits this long after submit before calling the branches. */
+    public Msg delay(Duration d) {
+        return new Msg(client, gid, steps, payloads, TransactionOptions.Builder.seconds("delay", d), options,
+                queryPrepared);
+    }
+
+    /** Replaces all options ({@code concurrent} calls the branches in parallel). */
+    public Msg options(TransactionOptions o) {
+        return new Msg(client, gid, steps, payloads, delaySeconds, Checks.notNull("options", o), queryPrepared);
+    }
+
+    public Msg waitResult(boolean v) {
+        return options(options.toBuilder().waitResult(v).build());
+    }
+
+    /** For a prepared msg: how long the TM waits before asking QueryPrepared (default 35 s). */
+    public Msg timeoutToFail(Duration d) {
+        return options(options.toBuilder().timeoutToFail(d).build());
+    }
+
+    public Msg retryInterval(Duration d) {
+        return options(options.toBuilder().retryInterval(d).build());
+    }
+
+    public Msg requestTimeout(Duration d) {
+        return options(options.toBuilder().requestTimeout(d).build());
+    }
+
+    public Msg branchHeader(String name, String value) {
+        return options(options.toBuilder().branchHeader(name, value).build());
+    }
+
+    /** Call the branches in parallel. */
+    public Msg concurrent() {
+        return options(options.toBuilder().concurrent(true).build());
+    }
+
+    /**
+     * Registers the msg as prepared ({@code POST /prepare}); the TM will ask {@code queryPreparedUrl} whether to
+     * commit if {@link #submit()} does not come in time. Idempotent for the same gid.
+     *
+     * @return this msg with the QueryPrepared URL set; submit that one
+     */
+    public Msg prepare(String queryPreparedUrl) {
+        Checks.url("msg QueryPrepared URL", queryPreparedUrl);
+        Msg m = new Msg(client, gid, steps, payloads, delaySeconds, options, queryPreparedUrl);
+        client.transport().prepare(m.request(false));
+        return m;
+    }
+
+    /**
+     * Submits the msg ({@code POST /submit}); after it the TM calls the branches until each succeeds. With
+     * {@code waitResult}, throws {@link DtmOngoingException} when the branches have not all succeeded yet.
+     */
+    public void submit() {
+        Submits.submit(client, request(true));
+    }
+
+    /**
+     * Prepare, run {@code business} with the msg barrier, then submit (spec §9.4). When {@code business} throws
+     * {@link DtmFailureException} the msg is aborted; when it throws anything else the SDK asks its own
+     * QueryPrepared URL whether the local transaction committed and submits or aborts accordingly. The business
+     * exception is rethrown either way (checked ones wrapped in {@link DtmUnknownException}).
+     */
+    public void doAndSubmit(String queryPreparedUrl, Business business) {
+        Checks.notNull("business", business);
+        BranchBarrier barrier = BranchBarrier.of(TransType.MSG.wire(), gid, Ops.QUERY_PREPARED_BRANCH_ID, Ops.MSG);
+        Msg prepared = prepare(queryPreparedUrl);
+        try {
+            business.run(barrier);
+        } catch (DtmFailureException e) {
+            abortQuietly(e);
+            throw e;
+        } catch (Throwable e) {
+            try {
+                Branches.call(client.http(), "GET", queryPreparedUrl, client.serverUrl(), gid, TransType.MSG.wire(),
+                        Ops.QUERY_PREPARED_BRANCH_ID, Ops.MSG, Map.of(), Map.of(), null, Branches.timeout(options));
+                prepared.submit();
+            } catch (DtmFailureException rolledBack) {
+                abortQuietly(e);
+            } catch (RuntimeException unknown) {
+                // still prepared: the TM will ask QueryPrepared after the timeout
+                e.addSuppressed(unknown);
+            }
+            if (e instanceof RuntimeException || e instanceof Error) {
+                throw BranchBarrier.unchecked(e, gid);
+            }
+            throw new DtmUnknownException("msg business code failed: " + e, gid, e);
+        }
+        prepared.submit();
+    }
+
+    /**
+     * {@link #doAndSubmit} with the business code run in a local transaction on {@code dataSource} behind the msg
+     * barrier (table {@value BranchBarrier#DEFAULT_TABLE}); the QueryPrepared endpoint answers with
+     * {@link BranchBarrier#queryPrepared(DataSource)} on the same database.
+     */
+    public void doAndSubmitDb(String queryPreparedUrl, DataSource dataSource, BranchBarrier.Business business) {
+        doAndSubmitDb(queryPreparedUrl, dataSource, BranchBarrier.DEFAULT_TABLE, business);
+    }
+
+    /** {@link #doAndSubmitDb(String, DataSource, BranchBarrier.Business)} with another barrier table. */
+    public void doAndSubmitDb(String queryPreparedUrl, DataSource dataSource, String barrierTable,
+            BranchBarrier.Business business) {
+        Checks.notNull("dataSource", dataSource);
+        Checks.notNull("business", business);
+        doAndSubmit(queryPreparedUrl, b -> b.withTable(barrierTable).callWithDataSource(dataSource, business));
+    }
+
+    private void abortQuietly(Throwable cause) {
+        try {
+            client.transport().abort(Wire.simple(gid, TransType.MSG, options));
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** The exact body of prepare ({@code withDelay=false}) or submit. */
+    TransRequest request(boolean withDelay) {
+        if (steps.isEmpty()) {
+            throw new IllegalStateException("msg " + gid + " has no steps");
+        }
+        String customData = null;
+        if (withDelay && delaySeconds > 0) {
+            Map<String, Object> cd = new LinkedHashMap<>();
+            cd.put("delay", delaySeconds);
+            customData = DtmJson.write(cd);
+        }
+        return Wire.request(gid, TransType.MSG, options, steps, payloads, queryPrepared, customData, null, null);
+    }
+}

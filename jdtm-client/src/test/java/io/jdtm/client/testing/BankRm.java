@@ -1,0 +1,165 @@
+package io.jdtm.client.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariDataSource;
+import io.jdtm.client.BarrierDialect;
+import io.jdtm.client.BarrierSchema;
+import io.jdtm.client.BranchBarrier;
+import io.jdtm.client.DtmFailureException;
+import io.jdtm.client.RmResponse;
+import io.jdtm.client.RmResponses;
+import io.jdtm.protocol.DtmJson;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A real RM for end-to-end tests: a bank with two accounts in a real SQL database, every handler behind the branch
+ * barrier, served over HTTP by a {@link RecordingServer}. Account 1 pays, account 2 receives. Tests make a handler
+ * answer FAILURE with {@link #fail(String)}.
+ */
+public final class BankRm implements AutoCloseable {
+    public final RecordingServer http = new RecordingServer();
+    private final HikariDataSource ds;
+    private final boolean postgres;
+    private final String schema;
+    private final String table;
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
+
+    public BankRm(HikariDataSource ds, BarrierDialect dialect) {
+        this.ds = ds;
+        this.postgres = dialect == BarrierDialect.POSTGRES;
+        this.schema = Backends.uniqueSchema("jdtm_sdk_bank");
+        this.table = schema + ".barrier";
+        BarrierSchema.create(ds, dialect, table);
+        sql("create table " + schema + ".account (id int primary key, balance int not null)");
+        reset();
+        // saga and msg
+        http.on("/api/TransOut", r -> adjust(r, 1, -1));
+        http.on("/api/TransOutRevert", r -> adjust(r, 1, +1));
+        http.on("/api/TransIn", r -> adjust(r, 2, +1));
+        http.on("/api/TransInRevert", r -> adjust(r, 2, -1));
+        // tcc: Try moves the money, Confirm has nothing left to do, Cancel moves it back
+        http.on("/api/TransOutTry", r -> adjust(r, 1, -1));
+        http.on("/api/TransOutConfirm", r -> adjust(r, 1, 0));
+        http.on("/api/TransOutCancel", r -> adjust(r, 1, +1));
+        http.on("/api/TransInTry", r -> adjust(r, 2, +1));
+        http.on("/api/TransInConfirm", r -> adjust(r, 2, 0));
+        http.on("/api/TransInCancel", r -> adjust(r, 2, -1));
+        // msg QueryPrepared for a msg whose local transaction ran with doAndSubmitDb
+        http.on("/api/QueryPrepared", r -> RmResponses.handle(
+                () -> BranchBarrier.fromQuery(r.query()).withTable(table).queryPrepared(ds)));
+    }
+
+    /** Serves XA branches {@code /api/TransOutXa} and {@code /api/TransInXa} through the SDK's RM-side XA helper. */
+    public void enableXa(io.jdtm.client.XaLocal xa) {
+        io.jdtm.client.XaLocal local = xa.withBarrierTable(table);
+        http.on("/api/TransOutXa", r -> xaAdjust(local, r, 1, -1));
+        http.on("/api/TransInXa", r -> xaAdjust(local, r, 2, +1));
+    }
+
+    private RmResponse xaAdjust(io.jdtm.client.XaLocal xa, RecordingServer.Request r, int account, int sign) {
+        return RmResponses.handle(() -> {
+            int amount = amount(r.body());
+            xa.handle(r.query(), tx -> {
+                if (failing.contains(r.path())) {
+                    throw new DtmFailureException("Insufficient balance");
+                }
+                try (PreparedStatement st = tx.prepareStatement(
+                        "update " + schema + ".account set balance = balance + ? where id = ?")) {
+                    st.setInt(1, sign * amount);
+                    st.setInt(2, account);
+                    st.executeUpdate();
+                }
+            });
+        });
+    }
+
+    public String url() {
+        return http.url() + "/api";
+    }
+
+    public String barrierTable() {
+        return table;
+    }
+
+    public HikariDataSource dataSource() {
+        return ds;
+    }
+
+    /** Makes the handler at {@code path} (e.g. {@code /api/TransIn}) answer FAILURE: "Insufficient balance". */
+    public void fail(String path) {
+        failing.add(path);
+    }
+
+    public void reset() {
+        failing.clear();
+        sql("delete from " + schema + ".account");
+        sql("insert into " + schema + ".account values (1, 100), (2, 100)");
+    }
+
+    public List<Integer> balances() {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select balance from " + schema + ".account order by id")) {
+            rs.next();
+            int a = rs.getInt(1);
+            rs.next();
+            return List.of(a, rs.getInt(1));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Moves money on account 1 of the local database inside a caller's transaction (the AP side of a msg). */
+    public void debit(Connection tx, int amount) throws SQLException {
+        try (PreparedStatement st = tx.prepareStatement(
+                "update " + schema + ".account set balance = balance - ? where id = 1")) {
+            st.setInt(1, amount);
+            st.executeUpdate();
+        }
+    }
+
+    private RmResponse adjust(RecordingServer.Request r, int account, int sign) {
+        return RmResponses.handle(() -> {
+            int amount = amount(r.body());
+            BranchBarrier.fromQuery(r.query()).withTable(table).callWithDataSource(ds, tx -> {
+                if (failing.contains(r.path())) {
+                    throw new DtmFailureException("Insufficient balance");
+                }
+                try (PreparedStatement st = tx.prepareStatement(
+                        "update " + schema + ".account set balance = balance + ? where id = ?")) {
+                    st.setInt(1, sign * amount);
+                    st.setInt(2, account);
+                    st.executeUpdate();
+                }
+            });
+        });
+    }
+
+    private static int amount(String body) throws Exception {
+        if (body.isEmpty()) {
+            return 0;
+        }
+        JsonNode n = DtmJson.mapper().readTree(body);
+        return n.path("amount").asInt();
+    }
+
+    private void sql(String s) {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute(s);
+        } catch (SQLException e) {
+            throw new IllegalStateException(s + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        http.close();
+        Backends.dropSchema(ds, schema, postgres);
+    }
+}

@@ -1,0 +1,44 @@
+package io.jdtm.client.testing;
+
+import io.jdtm.server.JdtmServer;
+import io.jdtm.server.config.ServerConfig;
+import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.StoreFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The real jdtm server, in-process on a free port over its embedded store in a temporary directory. The background
+ * poller is off: tests run a poller round with {@link #cron(Duration)} when they want the TM to retry or time out.
+ */
+public final class InProcessTm implements AutoCloseable {
+    private final JdtmServer server;
+
+    public InProcessTm() {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("jdtm-sdk-e2e");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        StoreConfig store = StoreConfig.defaults().withDataDir(dir.toString());
+        ServerConfig cfg = ServerConfig.defaults().withHttpPort(0).withStore(store);
+        server = JdtmServer.builder(cfg, StoreFactory.open(store)).host("127.0.0.1").poller(false).start();
+    }
+
+    public String dtmUrl() {
+        return "http://127.0.0.1:" + server.httpPort() + "/api/dtmsvr";
+    }
+
+    /** One poller round that treats everything due within {@code lookahead} as due now. */
+    public int cron(Duration lookahead) {
+        return server.poller().runOnce(lookahead);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
