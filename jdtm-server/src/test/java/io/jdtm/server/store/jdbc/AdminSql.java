@@ -51,7 +51,7 @@ final class AdminSql {
     }
 
     /** Runs a test resource script statement by statement (DTM's scripts have no ';' inside statements). */
-    static void script(Connection c, String resource, String from, String to) throws SQLException {
+    static void script(Connection c, String resource, String... fromTo) throws SQLException {
         String text;
         try (InputStream in = AdminSql.class.getResourceAsStream(resource)) {
             if (in == null) {
@@ -61,8 +61,8 @@ final class AdminSql {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (from != null) {
-            text = text.replace(from, to);
+        for (int i = 0; i + 1 < fromTo.length; i += 2) {
+            text = text.replace(fromTo[i], fromTo[i + 1]);
         }
         try (Statement st = c.createStatement()) {
             for (String s : text.split(";")) {
