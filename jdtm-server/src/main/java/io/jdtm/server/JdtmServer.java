@@ -4,6 +4,7 @@ import io.helidon.webserver.WebServer;
 import io.jdtm.server.api.HttpApi;
 import io.jdtm.server.branch.BranchCaller;
 import io.jdtm.server.config.ServerConfig;
+import io.jdtm.server.cron.Housekeeper;
 import io.jdtm.server.cron.Poller;
 import io.jdtm.server.metrics.ServerMetrics;
 import io.jdtm.server.store.TransStore;
@@ -30,6 +31,7 @@ public final class JdtmServer implements AutoCloseable {
     private final BranchCaller caller;
     private final TransService service;
     private final Poller poller;
+    private final Housekeeper housekeeper;
     private final WebServer web;
 
     private JdtmServer(Builder b) {
@@ -41,6 +43,7 @@ public final class JdtmServer implements AutoCloseable {
         this.service = new TransService(store, caller, b.clock, config, metrics);
         this.poller = new Poller(service, b.clock, Duration.ofSeconds(config.retryInterval()),
                 Duration.ofSeconds(config.transCronInterval()), config.cronBatch(), config.cronConcurrency());
+        this.housekeeper = new Housekeeper(store, b.clock, Duration.ofSeconds(config.store().retention()));
         HttpApi api = new HttpApi(service, metrics, zone(config), Version.current(), config.timeoutToFail());
         this.web = WebServer.builder()
                 .host(b.host)
@@ -52,6 +55,7 @@ public final class JdtmServer implements AutoCloseable {
                 .start();
         if (b.poller) {
             poller.start();
+            housekeeper.start();
         }
         log.info("jdtm {} listening on http://{}:{}/api/dtmsvr, store {}", Version.current(), b.host, web.port(),
                 store.name());
@@ -129,6 +133,11 @@ public final class JdtmServer implements AutoCloseable {
         return poller;
     }
 
+    /** The retention task, for a synchronous {@link Housekeeper#runOnce} in tests or operations tooling. */
+    public Housekeeper housekeeper() {
+        return housekeeper;
+    }
+
     public ServerConfig config() {
         return config;
     }
@@ -136,6 +145,7 @@ public final class JdtmServer implements AutoCloseable {
     @Override
     public void close() {
         poller.close();
+        housekeeper.close();
         web.stop();
         caller.close();
         store.close();

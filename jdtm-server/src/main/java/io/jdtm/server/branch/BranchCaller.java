@@ -35,6 +35,8 @@ public final class BranchCaller implements AutoCloseable {
                 .connectTimeout(connectTimeout)
                 .followRedirects(false)
                 .shareConnectionCache(false)
+                // keep enough idle keep-alive connections for many concurrent calls to one RM host
+                .connectionCacheSize(1024)
                 .build();
         this.dockerRewrite = dockerRewrite;
     }

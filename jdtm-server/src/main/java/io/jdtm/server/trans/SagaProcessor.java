@@ -11,6 +11,10 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 
 /**
  * Saga (spec §6.7). Rows are stored {@code [c0, a0, c1, a1, …]}: compensate of step k at 2k, action at 2k+1.
@@ -36,6 +40,15 @@ final class SagaProcessor implements TransProcessor {
         final SagaConfig cfg;
         final BranchStatus[] st;
         final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
+        /** What the forward phase learned; mutated only on the pass thread. */
+        final Forward forward = new Forward();
+
+        static final class Forward {
+            boolean failed;
+            boolean limitHit;
+            String failReason;
+            long retryCount;
+        }
 
         Run(Engine e, Pass p, List<TransBranch> rows) {
             this.e = e;
@@ -93,69 +106,51 @@ final class SagaProcessor implements TransProcessor {
                 e.changeStatus(p, TransStatus.ABORTING, e.timeoutReason(p));
             }
             boolean[] started = new boolean[n];
-            String failReason = null;
-            boolean failed = false;
             for (int k = 0; k < n; k++) {
                 if (action(k) == BranchStatus.FAILED) {
-                    failed = true;
+                    forward.failed = true;
                 }
             }
-            long retryCount = p.options().retryCount();
+            forward.retryCount = p.options().retryCount();
             long retryLimit = p.options().retryLimit();
-            boolean limitHit = false;
 
             // forward phase
-            Instant deadline = e.now().plus(e.phaseLimit(p));
-            int inflight = 0;
-            while (p.status() == TransStatus.SUBMITTED && !failed && !limitHit && !e.isTimeout(p)) {
-                for (int k = 0; k < n; k++) {
-                    if (action(k) == BranchStatus.PREPARED && !started[k] && actionMayRun(k)) {
-                        started[k] = true;
-                        inflight++;
-                        start(k, rows.get(2 * k + 1));
-                    }
-                }
-                if (inflight == 0) {
-                    break;
-                }
-                Done d = poll(deadline);
-                if (d == null) {
-                    if (!e.now().isBefore(deadline)) {
-                        break;
-                    }
-                    continue;
-                }
-                inflight--;
-                int k = d.step();
-                switch (d.result().outcome()) {
-                    case SUCCESS -> st[2 * k + 1] = BranchStatus.SUCCEED;
-                    case FAILURE -> {
-                        st[2 * k + 1] = BranchStatus.FAILED;
-                        failed = true;
-                        failReason = "url:" + rows.get(2 * k + 1).url() + " return failed: " + d.result().detail();
-                    }
-                    default -> {
-                        if (retryLimit > 0) {
-                            if (retryCount < retryLimit) {
-                                retryCount++;
-                                started[k] = false;
-                            } else {
-                                limitHit = true;
+            runPhase(started, false,
+                    () -> p.status() == TransStatus.SUBMITTED && !forward.failed && !forward.limitHit && !e.isTimeout(p),
+                    k -> action(k) == BranchStatus.PREPARED && actionMayRun(k),
+                    k -> rows.get(2 * k + 1),
+                    d -> {
+                        int k = d.step();
+                        switch (d.result().outcome()) {
+                            case SUCCESS -> st[2 * k + 1] = BranchStatus.SUCCEED;
+                            case FAILURE -> {
+                                st[2 * k + 1] = BranchStatus.FAILED;
+                                forward.failed = true;
+                                forward.failReason = "url:" + rows.get(2 * k + 1).url() + " return failed: "
+                                        + d.result().detail();
+                            }
+                            default -> {
+                                if (retryLimit > 0) {
+                                    if (forward.retryCount < retryLimit) {
+                                        forward.retryCount++;
+                                        started[k] = false;
+                                    } else {
+                                        forward.limitHit = true;
+                                    }
+                                }
                             }
                         }
-                    }
-                }
-            }
-
-            if (p.status() == TransStatus.SUBMITTED && !failed && !limitHit && allActionsSucceeded()) {
+                    });
+            if (p.status() == TransStatus.SUBMITTED && !forward.failed && !forward.limitHit && allActionsSucceeded()) {
                 e.changeStatus(p, TransStatus.SUCCEED, "");
                 return;
             }
-            if (p.status() == TransStatus.SUBMITTED && limitHit) {
+            if (p.status() == TransStatus.SUBMITTED && forward.limitHit) {
                 e.changeStatus(p, TransStatus.ABORTING, "RetryCount is greater than RetryLimit, RetryLimit: " + retryLimit);
             }
-            if (p.status() == TransStatus.SUBMITTED && failed) {
-                e.changeStatus(p, TransStatus.ABORTING, failReason != null ? failReason : "fail message lost");
+            if (p.status() == TransStatus.SUBMITTED && forward.failed) {
+                e.changeStatus(p, TransStatus.ABORTING,
+                        forward.failReason != null ? forward.failReason : "fail message lost");
             }
             if (p.status() == TransStatus.SUBMITTED && e.isTimeout(p)) {
                 e.changeStatus(p, TransStatus.ABORTING, e.timeoutReason(p));
@@ -195,35 +190,53 @@ final class SagaProcessor implements TransProcessor {
                     remaining++;
                 }
             }
-            boolean[] cstarted = new boolean[n];
+            int[] left = {remaining};
+            runPhase(new boolean[n], true, () -> left[0] > 0,
+                    k -> toRun[k] && compensateMayRun(k),
+                    k -> rows.get(2 * k),
+                    d -> {
+                        if (d.result().outcome() == Outcome.SUCCESS) {
+                            st[2 * d.step()] = BranchStatus.SUCCEED;
+                            left[0]--;
+                        }
+                    });
+            remaining = left[0];
+            if (remaining == 0) {
+                e.changeStatus(p, TransStatus.FAILED, "");
+            }
+        }
+
+        /**
+         * One phase: while {@code go} holds, starts every step that is {@code startable} and not yet started (in
+         * step order, or last step first when {@code reverse}), then handles one completion at a time on this
+         * thread. Ends when nothing is in flight or the phase's wall-clock limit passes; calls still in flight
+         * keep running and write their status when they answer.
+         */
+        private void runPhase(boolean[] started, boolean reverse, BooleanSupplier go, IntPredicate startable,
+                IntFunction<TransBranch> rowOf, Consumer<Done> onDone) {
             Instant deadline = e.now().plus(e.phaseLimit(p));
             int inflight = 0;
-            while (remaining > 0) {
-                for (int k = n - 1; k >= 0; k--) {
-                    if (toRun[k] && !cstarted[k] && compensateMayRun(k)) {
-                        cstarted[k] = true;
+            while (go.getAsBoolean()) {
+                for (int i = 0; i < n; i++) {
+                    int k = reverse ? n - 1 - i : i;
+                    if (!started[k] && startable.test(k)) {
+                        started[k] = true;
                         inflight++;
-                        start(k, rows.get(2 * k));
+                        start(k, rowOf.apply(k));
                     }
                 }
                 if (inflight == 0) {
-                    break;
+                    return;
                 }
                 Done d = poll(deadline);
                 if (d == null) {
                     if (!e.now().isBefore(deadline)) {
-                        break;
+                        return;
                     }
                     continue;
                 }
                 inflight--;
-                if (d.result().outcome() == Outcome.SUCCESS) {
-                    st[2 * d.step()] = BranchStatus.SUCCEED;
-                    remaining--;
-                }
-            }
-            if (remaining == 0) {
-                e.changeStatus(p, TransStatus.FAILED, "");
+                onDone.accept(d);
             }
         }
 

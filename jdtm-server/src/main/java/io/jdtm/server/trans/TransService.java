@@ -374,7 +374,7 @@ public final class TransService {
         List<TransBranch> rows = new ArrayList<>(steps.size() * 2);
         for (int i = 0; i < steps.size(); i++) {
             Map<String, String> s = steps.get(i) == null ? Map.of() : steps.get(i);
-            String id = String.format("%02d", i + 1);
+            String id = twoDigits(i + 1);
             byte[] payload = payloads.get(i) == null ? new byte[0] : payloads.get(i).getBytes(StandardCharsets.UTF_8);
             String action = s.getOrDefault("action", "");
             if (type == TransType.SAGA) {
@@ -383,7 +383,7 @@ public final class TransService {
             } else if (action.startsWith(Ops.TOPIC_PREFIX)) {
                 List<String> urls = subscribers(action.substring(Ops.TOPIC_PREFIX.length()));
                 for (int j = 0; j < urls.size(); j++) {
-                    String bid = urls.size() == 1 ? id : id + "-" + String.format("%02d", j + 1);
+                    String bid = urls.size() == 1 ? id : id + "-" + twoDigits(j + 1);
                     rows.add(TransBranch.create(gid, urls.get(j), payload, bid, Ops.ACTION, BranchStatus.PREPARED, now));
                 }
             } else {
@@ -398,6 +398,11 @@ public final class TransService {
             }
         }
         return rows;
+    }
+
+    /** DTM's branch ids: at least two digits ({@code 01} … {@code 99}, {@code 100} …). */
+    static String twoDigits(int n) {
+        return n < 10 ? "0" + n : Integer.toString(n);
     }
 
     // ---------------------------------------------------------------- topics (KV rows, spec §3.13–3.15)

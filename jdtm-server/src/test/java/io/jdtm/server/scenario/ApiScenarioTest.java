@@ -134,6 +134,21 @@ class ApiScenarioTest extends ScenarioBase {
     }
 
     @Test
+    void retentionDeletesOnlyOldFinishedTransactions() {
+        String done = gid();
+        String running = gid();
+        submit(with(transferSaga(done), "wait_result", true));
+        rm.answer("/TransOut", Reply.ONGOING);
+        submit(with(transferSaga(running), "wait_result", true));
+        assertThat(server.housekeeper().runOnce()).isZero(); // nothing is old yet
+        clock.advance(Duration.ofSeconds(server.config().store().retention() + 60));
+        assertThat(server.housekeeper().runOnce()).isEqualTo(1);
+        assertThat(query(done).path("transaction").isNull()).isTrue();
+        assertThat(query(done).path("branches")).isEmpty();
+        assertThat(status(running)).isEqualTo("submitted");
+    }
+
+    @Test
     void badInputGetsAClearErrorAndNothingIsStored() {
         String gid = gid();
         DtmHttp.Res malformed = api.post(B + "/submit", "{\"gid\":");
