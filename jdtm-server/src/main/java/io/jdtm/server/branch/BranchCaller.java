@@ -75,7 +75,7 @@ public final class BranchCaller implements AutoCloseable {
                 .header(HeaderNames.CONTENT_TYPE, "application/json");
         c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));
         try (HttpClientResponse res = post ? req.submit(c.payload()) : req.request()) {
-            String body = res.as(String.class);
+            String body = bodyOf(res);
             int status = res.status().code();
             return new BranchResult(Outcome.ofHttp(status, body), detail(status, body));
         }
@@ -101,7 +101,7 @@ public final class BranchCaller implements AutoCloseable {
                 .header(HeaderNames.CONTENT_TYPE, "application/json");
         c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));
         try (HttpClientResponse res = req.submit(DtmJson.writeBytes(body))) {
-            String text = res.as(String.class);
+            String text = bodyOf(res);
             int status = res.status().code();
             Outcome byHttp = Outcome.ofHttp(status, text);
             if (byHttp != Outcome.SUCCESS) {
@@ -109,6 +109,11 @@ public final class BranchCaller implements AutoCloseable {
             }
             return new BranchResult(jsonRpcOutcome(text), detail(status, text));
         }
+    }
+
+    /** The answer's body, or "" when it has none (an empty 200 is a plain SUCCESS). */
+    private static String bodyOf(HttpClientResponse res) {
+        return res.entity().hasEntity() ? res.as(String.class) : "";
     }
 
     static Outcome jsonRpcOutcome(String text) {

@@ -60,6 +60,8 @@ public final class FakeRm implements AutoCloseable {
     private final Map<String, Deque<Reply>> scripts = new ConcurrentHashMap<>();
     private final Map<String, Reply> fixed = new ConcurrentHashMap<>();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
 
     private FakeRm() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
@@ -118,7 +120,20 @@ public final class FakeRm implements AutoCloseable {
         ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         calls.add(new Call(ex.getRequestMethod(), path, query, headers, body, Instant.now()));
-        Reply r = next(path);
+        peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        try {
+            reply(ex, next(path));
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** The most calls this RM was answering at the same time. */
+    public int peakConcurrency() {
+        return peak.get();
+    }
+
+    private void reply(HttpExchange ex, Reply r) throws IOException {
         if (!r.delay().isZero()) {
             try {
                 Thread.sleep(r.delay().toMillis()); // a deliberately slow service

@@ -240,4 +240,48 @@ class SagaScenarioTest extends ScenarioBase {
         assertThat(status(gid)).isEqualTo("submitted");
         assertThat(branchStatuses(gid)).containsOnly("prepared");
     }
+
+    @Test
+    void pollerDrivesABacklogConcurrently() {
+        rm.answer("/TransOut", Reply.ONGOING);
+        java.util.List<String> gids = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            String gid = gid();
+            gids.add(gid);
+            submit(with(transferSaga(gid), "wait_result", true));
+        }
+        rm.answer("/TransOut", new Reply(200, "", Duration.ofMillis(200)));
+        assertThat(cron()).isEqualTo(100);
+        for (String gid : gids) {
+            assertThat(status(gid)).as(() -> query(gid).toString() + rm.pathsFor(gid)).isEqualTo("succeed");
+        }
+        // one at a time would never have two calls open at once
+        assertThat(rm.peakConcurrency()).isGreaterThanOrEqualTo(20);
+    }
+
+    @Test
+    void baseIntervalFollowsDtmRules() {
+        String a = gid();
+        String b = gid();
+        String c = gid();
+        submit(with(transferSaga(a), "retry_interval", 15, "wait_result", true));
+        submit(with(transferSaga(b), "wait_result", true));
+        submit(with(transferSaga(c), "timeout_to_fail", 3, "wait_result", true));
+        assertThat(query(a).path("transaction").path("next_cron_interval").asLong()).isEqualTo(15);
+        assertThat(query(b).path("transaction").path("next_cron_interval").asLong()).isEqualTo(10);
+        assertThat(query(c).path("transaction").path("next_cron_interval").asLong()).isEqualTo(3);
+        String d = gid();
+        rm.script("/TransOut", Reply.ERROR);
+        submit(with(transferSaga(d), "wait_result", true));
+        assertThat(query(d).path("transaction").path("next_cron_interval").asLong()).isEqualTo(20);
+    }
+
+    @Test
+    void anEmpty200AnswerIsSuccess() {
+        String gid = gid();
+        rm.answer("/TransOut", Reply.of(200, ""));
+        rm.answer("/TransIn", Reply.of(200, ""));
+        assertThat(submit(with(transferSaga(gid), "wait_result", true)).status()).isEqualTo(200);
+        assertThat(branchStatuses(gid)).containsExactly("prepared", "succeed", "prepared", "succeed");
+    }
 }

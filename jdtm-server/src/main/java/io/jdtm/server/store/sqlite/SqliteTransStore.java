@@ -56,6 +56,8 @@ import org.sqlite.SQLiteException;
 public final class SqliteTransStore implements TransStore {
     /** The file name inside the data directory. */
     public static final String FILE_NAME = "jdtm.db";
+    /** Held while a store is open, so a second process on the same data directory fails at once. */
+    static final String LOCK_NAME = "jdtm.lock";
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteTransStore.class);
     private static final int READERS = 4;
@@ -92,6 +94,8 @@ public final class SqliteTransStore implements TransStore {
     private final BlockingQueue<CachedConnection> readers = new ArrayBlockingQueue<>(READERS);
     private volatile boolean closed;
 
+    private DirLock lock;
+
     private SqliteTransStore(Path file, GroupCommitWriter writer) {
         this.file = file;
         this.writer = writer;
@@ -111,6 +115,7 @@ public final class SqliteTransStore implements TransStore {
         } catch (IOException e) {
             throw new StoreException("cannot create the data directory " + dataDir.toAbsolutePath() + ": " + e, e);
         }
+        DirLock lock = DirLock.acquire(dataDir.resolve(LOCK_NAME).toAbsolutePath());
         String url = "jdbc:sqlite:" + file;
         CachedConnection w = null;
         List<CachedConnection> opened = new ArrayList<>();
@@ -137,12 +142,14 @@ public final class SqliteTransStore implements TransStore {
         } catch (SQLException | RuntimeException e) {
             closeQuietly(w);
             opened.forEach(SqliteTransStore::closeQuietly);
+            lock.release();
             if (e instanceof StoreException se) {
                 throw se;
             }
             throw new StoreException("cannot open the sqlite store " + file + ": " + e.getMessage(), e);
         }
         SqliteTransStore store = new SqliteTransStore(file, new GroupCommitWriter(w, "jdtm-sqlite-writer"));
+        store.lock = lock;
         store.readers.addAll(opened);
         LOG.info("sqlite store opened: {} (WAL, synchronous=FULL, schema v{})", file, SqliteSchema.VERSION);
         return store;
@@ -580,6 +587,9 @@ public final class SqliteTransStore implements TransStore {
         CachedConnection c;
         while ((c = readers.poll()) != null) {
             closeQuietly(c);
+        }
+        if (lock != null) {
+            lock.release();
         }
         LOG.info("sqlite store closed: {}", file);
     }

@@ -146,4 +146,14 @@ class SqliteTransStoreTest extends TransStoreContract {
             return rs.next() ? rs.getString(1) : null;
         }
     }
+
+    @Test
+    void aSecondOpenOfTheSameDataDirectoryIsRefusedUntilClosed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path d) {
+        io.jdtm.server.store.TransStore first = SqliteTransStore.open(d);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SqliteTransStore.open(d))
+                .isInstanceOf(io.jdtm.server.store.StoreException.class)
+                .hasMessageContaining("already open");
+        first.close();
+        SqliteTransStore.open(d).close();
+    }
 }
