@@ -137,6 +137,9 @@ public final class JdbcTransStore implements TransStore {
         } catch (FlywayException e) {
             pool.close();
             throw new StoreException("schema migration of " + where + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
         }
         return new JdbcTransStore(d, pool, where);
     }
