@@ -1,12 +1,16 @@
 package io.jdtm.server.store;
 
 import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.jdbc.JdbcTransStore;
+import io.jdtm.server.store.redis.RedisTransStore;
 import io.jdtm.server.store.sqlite.SqliteTransStore;
 import java.nio.file.Path;
 
 /**
  * Opens the {@link TransStore} that {@code Store.Driver} names, with DTM's driver names. {@code boltdb} (DTM's
  * default) and {@code sqlite} both mean the embedded SQLite engine; its file lives in {@code Store.DataDir}.
+ * {@code postgres} and {@code mysql} open the SQL engine (MySQL and MariaDB alike), {@code redis} the Redis engine;
+ * see docs/storage.md.
  * The caller owns the returned store and closes it.
  */
 public final class StoreFactory {
@@ -20,8 +24,10 @@ public final class StoreFactory {
         String driver = cfg.driver() == null ? "" : cfg.driver();
         return switch (driver) {
             case "boltdb", "sqlite" -> SqliteTransStore.open(Path.of(cfg.dataDir()));
+            case "postgres", "mysql" -> JdbcTransStore.open(cfg);
+            case "redis" -> RedisTransStore.open(cfg);
             default -> throw new IllegalArgumentException(
-                    "Store.Driver '" + driver + "' is not supported; use one of boltdb, sqlite");
+                    "Store.Driver '" + driver + "' is not supported; use one of boltdb, sqlite, postgres, mysql, redis");
         };
     }
 }

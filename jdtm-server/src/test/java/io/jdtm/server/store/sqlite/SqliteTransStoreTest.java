@@ -138,7 +138,7 @@ class SqliteTransStoreTest extends TransStoreContract {
         }
         assertThatThrownBy(() -> StoreFactory.open(StoreConfig.defaults().withDriver("mongo")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Store.Driver 'mongo' is not supported; use one of boltdb, sqlite");
+                .hasMessage("Store.Driver 'mongo' is not supported; use one of boltdb, sqlite, postgres, mysql, redis");
     }
 
     private static String pragma(CachedConnection c, String name) throws java.sql.SQLException {

@@ -1,0 +1,83 @@
+package io.jdtm.server.store.jdbc;
+
+import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.TransGlobal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * What differs between the SQL servers {@link JdbcTransStore} speaks to: connection URLs, where the schema lives,
+ * how times are bound, the poller's claim and the few statements without a portable form. Everything else is
+ * shared SQL in the engine. Implementations are stateless and thread-safe.
+ */
+sealed interface Dialect permits PostgresDialect, MysqlDialect {
+
+    /** DTM's driver name, also the engine name in logs and metrics. */
+    String name();
+
+    /** The pool's JDBC URL. */
+    String jdbcUrl(StoreConfig cfg);
+
+    /** The Postgres schema or the MySQL database that holds DTM's tables. */
+    String namespace(StoreConfig cfg);
+
+    /** Creates what must exist before the pool can connect (MySQL: the database). */
+    void prepareServer(StoreConfig cfg) throws SQLException;
+
+    /** Flyway location of this dialect's SQL migrations. */
+    String migrations();
+
+    /** Isolation of every pooled connection, as a {@link Connection} constant name for Hikari. */
+    String isolation();
+
+    /** Suffix of a {@code SELECT} that takes a shared row lock (blocks status changes, not other lockers). */
+    String shareLock();
+
+    /** Binds a time as the column type stores it (second precision, UTC); null binds SQL NULL. */
+    void setTime(PreparedStatement ps, int index, Instant t) throws SQLException;
+
+    /** Reads a time column; null when SQL NULL. */
+    Instant getTime(ResultSet rs, int index) throws SQLException;
+
+    /** A unique or primary key violation. */
+    boolean isUniqueViolation(SQLException e);
+
+    /** A deadlock, serialization failure or lock wait timeout: the transaction was rolled back and may be re-run. */
+    boolean isRetryable(SQLException e);
+
+    /**
+     * Inserts a global row inside the caller's transaction and returns its id, or empty when the gid exists
+     * (the transaction is still usable then). {@code values} binds columns 1..17 in {@link Sql#GLOBAL_INSERT_COLUMNS} order.
+     */
+    OptionalLong insertGlobal(Connection c, Binder values) throws SQLException;
+
+    /** True when {@code UPDATE ... RETURNING} exists, so a status change and its read-back are one statement. */
+    boolean updateReturning();
+
+    /** {@link Sql#INSERT_BRANCH} variant that leaves an existing (gid, branch_id, op) row as it is. */
+    String insertBranchIgnoringDuplicates();
+
+    /**
+     * The poller claim, inside a transaction the caller commits: locks up to {@code limit} due unfinished rows
+     * (skipping rows another claimer holds), moves them to {@code until} and {@code owner}, and returns them as
+     * stored, oldest due first.
+     */
+    List<TransGlobal> claimDue(Connection c, Instant due, Instant until, String owner, int limit) throws SQLException;
+
+    /** Sets next_cron_time = now for up to {@code limit} unfinished rows due after {@code after}; returns the count. */
+    int resetCronTime(Connection c, Instant now, Instant after, int limit) throws SQLException;
+
+    /** Statements that empty DTM's tables and restart their ids. */
+    List<String> resetStatements();
+
+    /** Binds positional parameters of a prepared statement. */
+    @FunctionalInterface
+    interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+}

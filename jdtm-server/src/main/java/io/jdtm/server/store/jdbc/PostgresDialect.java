@@ -1,0 +1,201 @@
+package io.jdtm.server.store.jdbc;
+
+import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.TransGlobal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * PostgreSQL (tested on 15): DTM's tables in schema {@code Store.Schema} of database {@code Store.Db}, times in
+ * {@code timestamp(0) with time zone} bound as UTC offsets (the column keeps the instant; the session zone does not
+ * matter). The claim is one statement: lock due rows with {@code FOR UPDATE SKIP LOCKED}, update them, return them.
+ */
+final class PostgresDialect implements Dialect {
+    // SQLSTATEs: unique_violation, serialization_failure, deadlock_detected, lock_not_available.
+    private static final String UNIQUE = "23505";
+    private static final List<String> RETRYABLE = List.of("40001", "40P01", "55P03");
+
+    @Override
+    public String name() {
+        return "postgres";
+    }
+
+    @Override
+    public String jdbcUrl(StoreConfig cfg) {
+        // currentSchema sets the search_path, so DTM's unqualified table names resolve in Store.Schema, as in DTM.
+        // reWriteBatchedInserts turns a batch of branch inserts into one multi-row INSERT.
+        return "jdbc:postgresql://" + host(cfg.host()) + ":" + cfg.port() + "/" + enc(cfg.db())
+                + "?currentSchema=" + enc(namespace(cfg)) + "&reWriteBatchedInserts=true&tcpKeepAlive=true"
+                + "&ApplicationName=jdtm";
+    }
+
+    @Override
+    public String namespace(StoreConfig cfg) {
+        return cfg.schema() == null || cfg.schema().isEmpty() ? "public" : cfg.schema();
+    }
+
+    @Override
+    public void prepareServer(StoreConfig cfg) {
+        // The database must exist (DTM needs it too); Flyway creates the schema.
+    }
+
+    @Override
+    public String migrations() {
+        return "classpath:db/migration/postgres";
+    }
+
+    @Override
+    public String isolation() {
+        return "TRANSACTION_READ_COMMITTED";
+    }
+
+    @Override
+    public String shareLock() {
+        return " FOR SHARE";
+    }
+
+    @Override
+    public void setTime(PreparedStatement ps, int index, Instant t) throws SQLException {
+        if (t == null) {
+            ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            ps.setObject(index, OffsetDateTime.ofInstant(Sql.seconds(t), ZoneOffset.UTC));
+        }
+    }
+
+    @Override
+    public Instant getTime(ResultSet rs, int index) throws SQLException {
+        OffsetDateTime t = rs.getObject(index, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    @Override
+    public boolean isUniqueViolation(SQLException e) {
+        return hasState(e, List.of(UNIQUE));
+    }
+
+    @Override
+    public boolean isRetryable(SQLException e) {
+        return hasState(e, RETRYABLE);
+    }
+
+    @Override
+    public OptionalLong insertGlobal(Connection c, Binder values) throws SQLException {
+        // ON CONFLICT DO NOTHING instead of catching the violation: the transaction stays usable and the server
+        // log stays free of "duplicate key" errors, which idempotent re-submits produce all the time.
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO trans_global (" + Sql.GLOBAL_INSERT_COLUMNS
+                + ") VALUES " + Sql.GLOBAL_INSERT_VALUES + " ON CONFLICT (gid) DO NOTHING RETURNING id")) {
+            values.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+            }
+        }
+    }
+
+    @Override
+    public boolean updateReturning() {
+        return true;
+    }
+
+    @Override
+    public String insertBranchIgnoringDuplicates() {
+        return Sql.INSERT_BRANCH + " ON CONFLICT (gid, branch_id, op) DO NOTHING";
+    }
+
+    @Override
+    public List<TransGlobal> claimDue(Connection c, Instant due, Instant until, String owner, int limit)
+            throws SQLException {
+        // SKIP LOCKED: a row another claimer is taking is skipped, not waited for. After the lock, Postgres
+        // re-checks the WHERE clause on the newest row version, so a row whose claim committed meanwhile (its
+        // next_cron_time moved to the future) is not taken again. Postgres locks rows as the LIMIT pulls them,
+        // so only the claimed rows are locked.
+        String sql = "WITH due AS (SELECT id, next_cron_time AS due_time FROM trans_global WHERE status IN "
+                + Sql.UNFINISHED + " AND next_cron_time <= ? ORDER BY next_cron_time, id LIMIT ?"
+                + " FOR UPDATE SKIP LOCKED)"
+                + " UPDATE trans_global t SET next_cron_time = ?, owner = ? FROM due WHERE t.id = due.id"
+                + " RETURNING due.due_time, " + prefixed("t.", Sql.GLOBAL_COLUMNS);
+        record Row(Instant dueTime, TransGlobal global) {}
+        List<Row> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, OffsetDateTime.ofInstant(due, ZoneOffset.UTC));
+            ps.setInt(2, limit);
+            setTime(ps, 3, until);
+            ps.setString(4, owner);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new Row(getTime(rs, 1), Sql.global(rs, 2, this)));
+                }
+            }
+        }
+        // RETURNING has no order; the contract wants the oldest due first.
+        rows.sort(Comparator.comparing(Row::dueTime).thenComparingLong(r -> r.global().id()));
+        return rows.stream().map(Row::global).toList();
+    }
+
+    @Override
+    public int resetCronTime(Connection c, Instant now, Instant after, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ? WHERE id IN"
+                + " (SELECT id FROM trans_global WHERE status IN " + Sql.UNFINISHED + " AND next_cron_time > ?"
+                + " LIMIT ? FOR UPDATE SKIP LOCKED)")) {
+            setTime(ps, 1, now);
+            ps.setObject(2, OffsetDateTime.ofInstant(after, ZoneOffset.UTC));
+            ps.setInt(3, limit);
+            return ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public List<String> resetStatements() {
+        // DTM's sequences are not OWNED BY their columns, so TRUNCATE ... RESTART IDENTITY would not reset them.
+        return List.of(
+                "TRUNCATE trans_global, trans_branch_op, kv",
+                "ALTER SEQUENCE trans_global_seq RESTART",
+                "ALTER SEQUENCE trans_branch_op_seq RESTART",
+                "ALTER SEQUENCE kv_seq RESTART");
+    }
+
+    private static String prefixed(String prefix, String columns) {
+        StringBuilder sb = new StringBuilder();
+        for (String col : columns.split(",")) {
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            sb.append(prefix).append(col.strip());
+        }
+        return sb.toString();
+    }
+
+    private static boolean hasState(SQLException e, List<String> states) {
+        // Batches wrap the real error in a BatchUpdateException; walk the whole chain.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException se) {
+                for (SQLException n = se; n != null; n = n.getNextException()) {
+                    if (n.getSQLState() != null && states.contains(n.getSQLState())) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    static String host(String h) {
+        return h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

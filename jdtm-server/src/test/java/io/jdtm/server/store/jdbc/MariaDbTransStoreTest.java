@@ -1,0 +1,39 @@
+package io.jdtm.server.store.jdbc;
+
+import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.Backends;
+import io.jdtm.server.store.TransStore;
+import io.jdtm.server.store.TransStoreContract;
+import java.sql.Connection;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The storage contract on MariaDB (127.0.0.1:3306, driver {@code mysql}, a database of its own). */
+class MariaDbTransStoreTest extends TransStoreContract {
+    static final StoreConfig CFG = Backends.mariadb("jdtm_contract");
+
+    @BeforeAll
+    static void serverIsUp() {
+        Backends.require("MariaDB", Backends.MARIADB_PORT);
+    }
+
+    @AfterAll
+    static void dropDatabase() throws Exception {
+        try (Connection c = AdminSql.mariadb(null)) {
+            AdminSql.exec(c, "DROP DATABASE IF EXISTS " + CFG.db());
+        }
+    }
+
+    @Override
+    protected TransStore newStore() {
+        JdbcTransStore s = JdbcTransStore.open(CFG);
+        s.reset();
+        return s;
+    }
+
+    @Override
+    protected Duration timePrecision() {
+        return Duration.ofSeconds(1);
+    }
+}

@@ -1,0 +1,30 @@
+package io.jdtm.server.store.jdbc;
+
+import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.Backends;
+import io.jdtm.server.store.TransStore;
+import io.jdtm.server.store.TwoProcessClaimRace;
+import java.sql.Connection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+class PostgresClaimRaceTest extends TwoProcessClaimRace {
+    static final StoreConfig CFG = Backends.postgres("jdtm_race");
+
+    @BeforeAll
+    static void serverIsUp() {
+        Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
+    }
+
+    @AfterAll
+    static void dropSchema() throws Exception {
+        try (Connection c = AdminSql.postgres(null)) {
+            AdminSql.exec(c, "DROP SCHEMA IF EXISTS " + CFG.schema() + " CASCADE");
+        }
+    }
+
+    @Override
+    protected TransStore openInstance() {
+        return JdbcTransStore.open(CFG);
+    }
+}

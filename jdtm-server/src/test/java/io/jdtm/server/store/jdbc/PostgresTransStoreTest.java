@@ -1,0 +1,39 @@
+package io.jdtm.server.store.jdbc;
+
+import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.Backends;
+import io.jdtm.server.store.TransStore;
+import io.jdtm.server.store.TransStoreContract;
+import java.sql.Connection;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The storage contract on PostgreSQL (127.0.0.1:5432, database {@code test}, a schema of its own). */
+class PostgresTransStoreTest extends TransStoreContract {
+    static final StoreConfig CFG = Backends.postgres("jdtm_contract");
+
+    @BeforeAll
+    static void serverIsUp() {
+        Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
+    }
+
+    @AfterAll
+    static void dropSchema() throws Exception {
+        try (Connection c = AdminSql.postgres(null)) {
+            AdminSql.exec(c, "DROP SCHEMA IF EXISTS " + CFG.schema() + " CASCADE");
+        }
+    }
+
+    @Override
+    protected TransStore newStore() {
+        JdbcTransStore s = JdbcTransStore.open(CFG);
+        s.reset();
+        return s;
+    }
+
+    @Override
+    protected Duration timePrecision() {
+        return Duration.ofSeconds(1);
+    }
+}

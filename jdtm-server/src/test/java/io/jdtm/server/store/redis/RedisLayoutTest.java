@@ -1,0 +1,114 @@
+package io.jdtm.server.store.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jdtm.protocol.BranchStatus;
+import io.jdtm.protocol.TransOptions;
+import io.jdtm.protocol.TransStatus;
+import io.jdtm.protocol.TransType;
+import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.Backends;
+import io.jdtm.server.store.ScanQuery;
+import io.jdtm.server.store.StatusChange;
+import io.jdtm.server.store.TransBranch;
+import io.jdtm.server.store.TransGlobal;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What only the Redis engine promises: DTM's key layout, the TTLs, and a reset that stays inside its prefix. */
+class RedisLayoutTest {
+    private static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");
+    private final StoreConfig cfg = Backends.redis("jl");
+    private RedisTransStore store;
+    private RedisClient client;
+    private StatefulRedisConnection<String, String> conn;
+    private RedisCommands<String, String> redis;
+
+    @BeforeAll
+    static void serverIsUp() {
+        Backends.require("Redis", Backends.REDIS_PORT);
+    }
+
+    @BeforeEach
+    void open() {
+        store = RedisTransStore.open(cfg);
+        store.reset();
+        client = RedisClient.create("redis://" + Backends.HOST + ":" + Backends.REDIS_PORT);
+        conn = client.connect();
+        redis = conn.sync();
+    }
+
+    @AfterEach
+    void close() {
+        store.reset();
+        store.close();
+        conn.close();
+        client.shutdown();
+    }
+
+    private String p() {
+        return cfg.redisPrefix();
+    }
+
+    @Test
+    void keysFollowDtmsLayoutAndCarryTheTtls() {
+        TransGlobal g = new TransGlobal(0, "lay-1", TransType.SAGA, TransStatus.SUBMITTED, "", "http", NOW, NOW,
+                null, null, "", "", TransOptions.NONE, "", 10, NOW.plusSeconds(10), "", "");
+        store.saveNew(g, List.of(TransBranch.create("lay-1", "u", new byte[] {1}, "01", "action",
+                BranchStatus.PREPARED, NOW)));
+
+        assertThat(redis.get(p() + "_s_lay-1")).isEqualTo("submitted");
+        assertThat(redis.llen(p() + "_b_lay-1")).isEqualTo(1);
+        assertThat(redis.zscore(p() + "_u", "lay-1")).isEqualTo(NOW.plusSeconds(10).getEpochSecond());
+        assertThat(redis.get(p() + "_g_lay-1")).contains("\"trans_type\":\"saga\"");
+        for (String k : List.of("_g_", "_b_", "_s_")) {
+            assertThat(redis.ttl(p() + k + "lay-1")).as(k).isBetween(cfg.dataExpire() - 60, cfg.dataExpire());
+        }
+
+        store.changeStatus("lay-1", StatusChange.of(TransStatus.SUBMITTED, TransStatus.SUCCEED, NOW));
+
+        assertThat(redis.zscore(p() + "_u", "lay-1")).as("out of the poll index").isNull();
+        for (String k : List.of("_g_", "_b_", "_s_")) {
+            assertThat(redis.ttl(p() + k + "lay-1")).as(k)
+                    .isBetween(cfg.finishedDataExpire() - 60, cfg.finishedDataExpire());
+        }
+    }
+
+    @Test
+    void listingSkipsAndForgetsRowsThatExpired() {
+        for (int i = 0; i < 5; i++) {
+            store.saveNew(new TransGlobal(0, "exp-" + i, TransType.SAGA, TransStatus.SUBMITTED, "", "http", NOW,
+                    NOW, null, null, "", "", TransOptions.NONE, "", 10, NOW, "", ""), List.of());
+        }
+        // What a TTL does: the row goes, the listing index entry stays behind.
+        redis.del(p() + "_g_exp-3", p() + "_g_exp-1");
+
+        assertThat(store.scanGlobals(ScanQuery.first(2)).items()).extracting(TransGlobal::gid)
+                .containsExactly("exp-4", "exp-2");
+        assertThat(store.scanGlobals(ScanQuery.first(10)).items()).extracting(TransGlobal::gid)
+                .containsExactly("exp-4", "exp-2", "exp-0");
+        assertThat(redis.zcard(p() + "_a")).as("stale entries removed").isEqualTo(3);
+    }
+
+    @Test
+    void resetDeletesOnlyKeysUnderItsPrefix() {
+        String other = "{jl-other-" + Backends.RUN + "}_g_x";
+        redis.set(other, "keep");
+        store.createKv("topics", "t", "[]", NOW);
+        try {
+            store.reset();
+
+            assertThat(redis.keys(p().replace("{", "\\{").replace("}", "\\}") + "*")).isEmpty();
+            assertThat(redis.get(other)).isEqualTo("keep");
+        } finally {
+            redis.del(other);
+        }
+    }
+}
