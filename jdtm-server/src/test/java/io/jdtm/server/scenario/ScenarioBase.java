@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jdtm.server.JdtmServer;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.Backends;
 import io.jdtm.server.store.StoreFactory;
 import io.jdtm.server.store.TransStore;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ abstract class ScenarioBase {
         testName = info.getTestMethod().map(m -> m.getName()).orElse("t");
         clock = new MovableClock();
         rm = FakeRm.start();
-        TransStore store = StoreFactory.open(StoreConfig.defaults().withDataDir(dir.resolve("data").toString()));
+        TransStore store = openStore(dir);
         server = JdtmServer.builder(config(), store).clock(clock).poller(false).host("127.0.0.1").start();
         api = new DtmHttp("http://localhost:" + server.httpPort());
     }
@@ -55,6 +56,35 @@ abstract class ScenarioBase {
         if (rm != null) {
             rm.close();
         }
+    }
+
+    /**
+     * The store the scenarios run on: the embedded engine by default; {@code -Djdtm.test.store=postgres|mysql|redis}
+     * runs the same scenarios on that real server (one schema/prefix per JVM run, emptied before each test).
+     */
+    static TransStore openStore(Path dir) {
+        String engine = System.getProperty("jdtm.test.store", "sqlite");
+        StoreConfig cfg = switch (engine) {
+            case "sqlite" -> StoreConfig.defaults().withDataDir(dir.resolve("data").toString());
+            case "postgres" -> {
+                Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
+                yield Backends.postgres("scenario");
+            }
+            case "mysql" -> {
+                Backends.require("MariaDB", Backends.MARIADB_PORT);
+                yield Backends.mariadb("scenario");
+            }
+            case "redis" -> {
+                Backends.require("Redis", Backends.REDIS_PORT);
+                yield Backends.redis("scenario");
+            }
+            default -> throw new IllegalArgumentException("jdtm.test.store '" + engine + "' is not an engine");
+        };
+        TransStore store = StoreFactory.open(cfg);
+        if (!cfg.isEmbedded()) {
+            store.reset();
+        }
+        return store;
     }
 
     /** The server configuration of this test class; override to change keys. */
