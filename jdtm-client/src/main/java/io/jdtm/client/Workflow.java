@@ -70,7 +70,7 @@ public final class Workflow {
 
     /**
      * The progress row jdtm records before running any rollback callback: branch {@value}, op {@code rollback},
-     * data = the rollback reason. Once present, the workflow only rolls back (see {@link Workflows}, "rollback is
+     * status {@code succeed} ("the decision is taken"), data = the rollback reason. Once present, the workflow only rolls back (see {@link Workflows}, "rollback is
      * sticky").
      */
     static final String DECISION_BRANCH = Ops.QUERY_PREPARED_BRANCH_ID;
@@ -294,7 +294,7 @@ public final class Workflow {
     /** Records the decision to roll back, once, before any rollback callback runs. */
     void decideRollback(String reason) {
         if (rollbackDecision().isEmpty()) {
-            record(DECISION_BRANCH, Ops.ROLLBACK, BranchStatus.FAILED, reason.getBytes(StandardCharsets.UTF_8));
+            record(DECISION_BRANCH, Ops.ROLLBACK, BranchStatus.SUCCEED, reason.getBytes(StandardCharsets.UTF_8));
         }
     }
 

@@ -38,7 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * retry interval until a run finishes.
  *
  * <p><b>Rollback is sticky</b> (jdtm's answer to DTM issue 453): before the first rollback callback runs, the
- * decision is recorded as progress row (branch {@code 00}, op {@code rollback}, data = reason). A later run of the
+ * decision is recorded as progress row (branch {@code 00}, op {@code rollback}, status {@code succeed}, data = reason). A later run of the
  * same gid never sends an unrecorded forward step again — it throws FAILURE instead — and always ends in rollback.
  * Without this, a TCC Try re-sent after its Cancel ran is stopped by the barrier, answers 200 as the barrier
  * prescribes, and a workflow that does not replay exactly would record it as a success and confirm a Try that never
