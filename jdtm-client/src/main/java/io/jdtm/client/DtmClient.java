@@ -155,6 +155,14 @@ public final class DtmClient implements AutoCloseable {
         return new XaLocal(this, Checks.notNull("xaDataSource", xaDataSource), BranchBarrier.DEFAULT_TABLE);
     }
 
+    /**
+     * A workflow engine (spec §7) whose resume callback is {@code callbackUrl}, a URL this application serves with
+     * {@link Workflows#handleCallback}. Create one per application and register the workflows at start-up.
+     */
+    public Workflows workflows(String callbackUrl) {
+        return Workflows.create(this, callbackUrl);
+    }
+
     Transport transport() {
         return transport;
     }

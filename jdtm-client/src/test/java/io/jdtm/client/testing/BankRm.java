@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,6 +31,7 @@ public final class BankRm implements AutoCloseable {
     private final String schema;
     private final String table;
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
+    private final Map<String, RmResponse> injected = new ConcurrentHashMap<>();
 
     public BankRm(HikariDataSource ds, BarrierDialect dialect) {
         this.ds = ds;
@@ -97,8 +99,24 @@ public final class BankRm implements AutoCloseable {
         failing.add(path);
     }
 
-    public void reset() {
+    /** Makes the handler at {@code path} answer 500 before touching the database, until {@link #heal()}. */
+    public void error(String path) {
+        injected.put(path, RmResponses.error("injected error at " + path));
+    }
+
+    /** Makes the handler at {@code path} answer {@code response} before touching the database, until {@link #heal()}. */
+    public void inject(String path, RmResponse response) {
+        injected.put(path, response);
+    }
+
+    /** Undoes {@link #error(String)} and {@link #fail(String)}. */
+    public void heal() {
+        injected.clear();
         failing.clear();
+    }
+
+    public void reset() {
+        heal();
         sql("delete from " + schema + ".account");
         sql("insert into " + schema + ".account values (1, 100), (2, 100)");
     }
@@ -125,6 +143,10 @@ public final class BankRm implements AutoCloseable {
     }
 
     private RmResponse adjust(RecordingServer.Request r, int account, int sign) {
+        RmResponse injectedAnswer = injected.get(r.path());
+        if (injectedAnswer != null) {
+            return injectedAnswer;
+        }
         return RmResponses.handle(() -> {
             int amount = amount(r.body());
             BranchBarrier.fromQuery(r.query()).withTable(table).callWithDataSource(ds, tx -> {

@@ -1,0 +1,156 @@
+package io.jdtm.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jdtm.protocol.TransStatus;
+import io.jdtm.server.JdtmServer;
+import io.jdtm.server.config.ServerConfig;
+import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.StoreFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Runs every example (both variants) exactly as {@code ./examples/run} does, against the real jdtm server started
+ * in-process and the real database of this machine, so no example rots. Subclasses choose the database; a missing
+ * one skips the tests with a message, or fails them under {@code CI=true}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ExamplesTest {
+    private JdtmServer server;
+    private Database db;
+    private String schema;
+    private ExampleContext ctx;
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+    /** The JDBC URL of the database under test. */
+    abstract String jdbcUrl();
+
+    abstract boolean postgres();
+
+    @BeforeAll
+    void start() throws IOException {
+        db = Database.of(jdbcUrl());
+        schema = "jdtm_ex_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+        try {
+            db.prepare(schema);
+        } catch (IllegalStateException e) {
+            unavailable(e.getMessage());
+        }
+        StoreConfig store = StoreConfig.defaults().withDataDir(Files.createTempDirectory("jdtm-ex").toString());
+        server = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withStore(store), StoreFactory.open(store))
+                .host("127.0.0.1").poller(false).start();
+        ctx = new ExampleContext(server.dtmUrl(), db, schema, 0,
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterAll
+    void stop() {
+        if (ctx != null) {
+            ctx.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (db != null) {
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+                st.execute(postgres() ? "drop schema if exists " + schema + " cascade"
+                        : "drop database if exists " + schema);
+            } catch (Exception ignored) {
+                // best effort: the schema name is unique per run
+            }
+        }
+    }
+
+    @BeforeEach
+    void clearOutput() {
+        printed.reset();
+    }
+
+    private String output() {
+        return printed.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Runs both variants; returns the printed text. */
+    private String runBoth(Example e) {
+        Outcome ok = e.run(ctx, false);
+        assertThat(ok.status()).isEqualTo(TransStatus.SUCCEED);
+        assertThat(ok.balances()).containsExactly(70, 130);
+        assertThat(ok.asExpected(false)).isTrue();
+        String success = output();
+        assertThat(success).contains("is succeed").contains("balances after:  user 1 = 70, user 2 = 130");
+
+        Outcome failed = e.run(ctx, true);
+        assertThat(failed.status()).isEqualTo(TransStatus.FAILED);
+        assertThat(failed.balances()).containsExactly(100, 100);
+        assertThat(failed.asExpected(true)).isTrue();
+        assertThat(output().substring(success.length())).contains("is failed")
+                .contains("balances after:  user 1 = 100, user 2 = 100");
+        return output();
+    }
+
+    @Test
+    void saga() {
+        String out = runBoth(new SagaExample());
+        assertThat(out).contains("bank <- TransIn            branch 02  op action    amount 30  -> FAILURE")
+                .contains("bank <- TransOutCompensate branch 01  op compensate");
+    }
+
+    @Test
+    void tcc() {
+        String out = runBoth(new TccExample());
+        assertThat(out).contains("TransInConfirm").contains("TransOutCancel     branch 01  op cancel");
+    }
+
+    @Test
+    void msg() {
+        String out = runBoth(new MsgExample());
+        assertThat(out).contains("local debit of 30 done").contains("msg aborted");
+    }
+
+    @Test
+    void xa() {
+        String out = runBoth(new XaExample());
+        assertThat(out).contains("TransOutXa         branch 01  op commit").contains("op rollback");
+    }
+
+    @Test
+    void workflow() {
+        String out = runBoth(new WorkflowExample());
+        assertThat(out).contains("workflow returned: transferred 30")
+                .contains("bank <- TransOutCompensate branch 01  op rollback");
+    }
+
+    @Test
+    void commandLineRejectsUnknownExamples() {
+        assertThat(Examples.run(new String[] {"nope"}, new PrintStream(printed, true, StandardCharsets.UTF_8)))
+                .isEqualTo(2);
+        assertThat(output()).contains("usage: ./examples/run");
+        assertThat(Example.ALL).extracting(Example::name).containsExactly("saga", "tcc", "msg", "xa", "workflow");
+    }
+
+    private static void unavailable(String why) {
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            Assertions.fail(why + "; CI=true requires every backend");
+        }
+        Assumptions.abort(why + "; skipping (set CI=true to make this a failure)");
+    }
+
+    static String env(String k, String def) {
+        String v = System.getenv(k);
+        return v == null || v.isBlank() ? def : v;
+    }
+}
