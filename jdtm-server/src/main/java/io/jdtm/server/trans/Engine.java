@@ -140,23 +140,27 @@ final class Engine {
         return r;
     }
 
+    /**
+     * {@link #execBranch} for a call running on its own virtual thread: a failure of the pass machinery (a lost
+     * compare-and-set, a storage error) becomes an {@link Outcome#ERROR} result, retried like any other error.
+     */
+    BranchResult execBranchQuietly(Pass p, TransBranch b) {
+        try {
+            return execBranch(p, b);
+        } catch (RuntimeException ex) {
+            return new BranchResult(Outcome.ERROR, ex.getMessage());
+        }
+    }
+
     /** Calls a URL on behalf of the transaction (branch, QueryPrepared or workflow callback); no status write. */
     BranchResult call(Pass p, String url, String branchId, String op, byte[] payload) {
         TransGlobal g = p.global();
         boolean xa = g.transType() == TransType.XA;
         BranchCall c = new BranchCall(url, g.gid(), g.transType().wire(), branchId, op, xa ? new byte[0] : payload,
-                g.protocol(), xa, headers(g), requestTimeout(p));
+                g.protocol(), xa, g.options().branchHeaders(), requestTimeout(p));
         BranchResult r = caller.call(c);
         metrics.branch(g.transType().wire(), branchId, op, r.isSuccess());
         return r;
-    }
-
-    private static Map<String, String> headers(TransGlobal g) {
-        Map<String, String> h = g.options().branchHeaders();
-        if (h.isEmpty()) {
-            return Map.of();
-        }
-        return new LinkedHashMap<>(h);
     }
 
     /**

@@ -53,13 +53,7 @@ final class MsgProcessor implements TransProcessor {
             List<CompletableFuture<BranchResult>> calls = new ArrayList<>();
             for (TransBranch b : todo) {
                 CompletableFuture<BranchResult> f = new CompletableFuture<>();
-                Thread.startVirtualThread(() -> {
-                    try {
-                        f.complete(e.execBranch(p, b));
-                    } catch (RuntimeException ex) {
-                        f.complete(new BranchResult(Outcome.ERROR, ex.getMessage()));
-                    }
-                });
+                Thread.startVirtualThread(() -> f.complete(e.execBranchQuietly(p, b)));
                 calls.add(f);
             }
             BranchResult firstBad = null;

@@ -241,15 +241,7 @@ final class SagaProcessor implements TransProcessor {
         }
 
         private void start(int step, TransBranch b) {
-            Thread.startVirtualThread(() -> {
-                BranchResult r;
-                try {
-                    r = e.execBranch(p, b);
-                } catch (RuntimeException ex) {
-                    r = new BranchResult(Outcome.ERROR, ex.getMessage());
-                }
-                done.add(new Done(step, r));
-            });
+            Thread.startVirtualThread(() -> done.add(new Done(step, e.execBranchQuietly(p, b))));
         }
 
         private Done poll(Instant deadline) {
