@@ -56,7 +56,15 @@ public final class FakeRm implements AutoCloseable {
         }
     }
 
+    /** When one call was being answered: from its arrival to the end of the answer (or of the failed write). */
+    public record Span(String gid, String path, Instant start, Instant end) {
+        public boolean overlaps(Span o) {
+            return start.isBefore(o.end) && o.start.isBefore(end);
+        }
+    }
+
     private final HttpServer server;
+    private final List<Span> spans = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<Reply>> scripts = new ConcurrentHashMap<>();
     private final Map<String, Reply> fixed = new ConcurrentHashMap<>();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -119,13 +127,20 @@ public final class FakeRm implements AutoCloseable {
         Map<String, String> headers = new HashMap<>();
         ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        calls.add(new Call(ex.getRequestMethod(), path, query, headers, body, Instant.now()));
+        Instant start = Instant.now();
+        calls.add(new Call(ex.getRequestMethod(), path, query, headers, body, start));
         peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         try {
             reply(ex, next(path));
         } finally {
             inFlight.decrementAndGet();
+            spans.add(new Span(query.getOrDefault("gid", ""), path, start, Instant.now()));
         }
+    }
+
+    /** Every answered call's span, in the order the answers ended. */
+    public List<Span> spans() {
+        return List.copyOf(spans);
     }
 
     /** The most calls this RM was answering at the same time. */
