@@ -50,9 +50,10 @@ import org.slf4j.LoggerFactory;
  * {@code timestamptz}, an absolute instant; MySQL: {@code datetime} holding UTC wall-clock time). Rows read back
  * carry those cut times.
  *
- * <p><b>Durability and concurrency.</b> Every mutating method returns after its transaction committed. Concurrent
- * writes share nothing in the JVM: each borrows a pooled connection (HikariCP, sized by {@code Store.MaxOpenConns})
- * and the server groups concurrent commits into one WAL/redo flush. Status changes are compare-and-set statements;
+ * <p><b>Durability and concurrency.</b> Every mutating method returns after its transaction committed. The hot-path
+ * writes (new transaction, branch status, global status, schedule touch) of concurrent transactions are grouped
+ * into one database transaction per batch by {@link GroupCommit}, so a burst costs one commit, not one per write;
+ * the other writes each borrow a pooled connection (HikariCP, sized by {@code Store.MaxOpenConns}). Status changes are compare-and-set statements;
  * branch writes hold a shared lock on the global row, so they cannot interleave with a status change; the poller's
  * claim uses {@code FOR UPDATE SKIP LOCKED}, so several TM processes can share one database. Deadlocks,
  * serialization failures and lock wait timeouts (whose transaction the server rolled back) are retried up to
@@ -62,6 +63,8 @@ public final class JdbcTransStore implements TransStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcTransStore.class);
     private static final int ATTEMPTS = 4;
     private static final int DELETE_CHUNK = 500;
+    /** Group-commit lanes (see {@link GroupCommit}); a few suffice to keep the database's cores busy. */
+    private static final int MAX_LANES = 4;
     /** Hikari keeps minimumIdle connections open; DTM's MaxIdleConns is only a cap, so the floor stays small. */
     private static final int IDLE_FLOOR_CAP = 8;
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
@@ -71,11 +74,25 @@ public final class JdbcTransStore implements TransStore {
     private final HikariDataSource pool;
     private final String description;
     private final AtomicLong retries = new AtomicLong();
+    private final GroupCommit group;
 
     private JdbcTransStore(Dialect dialect, HikariDataSource pool, String description) {
         this.dialect = dialect;
         this.pool = pool;
         this.description = description;
+        // A lane holds one pooled connection while it commits a batch; leave most of the pool to everything else.
+        int lanes = Math.clamp(pool.getMaximumPoolSize() / 4, 1, MAX_LANES);
+        this.group = new GroupCommit(dialect.name(), lanes, new GroupCommit.Backend() {
+            @Override
+            public Connection connection() throws SQLException {
+                return JdbcTransStore.this.connection();
+            }
+
+            @Override
+            public <T> T runAlone(String what, GroupCommit.Work<T> work) {
+                return tx(what, work::run);
+            }
+        });
     }
 
     /**
@@ -315,7 +332,7 @@ public final class JdbcTransStore implements TransStore {
     public TransGlobal saveNew(TransGlobal g, List<TransBranch> branches) {
         Objects.requireNonNull(g, "global");
         requireSameGid(g.gid(), branches);
-        return tx("saveNew", c -> {
+        return group.write(g.gid(), "saveNew", c -> {
             OptionalLong id = dialect.insertGlobal(c, ps -> Sql.bindGlobal(ps, g, dialect));
             if (id.isEmpty()) {
                 throw new UniqueConflictException("transaction " + g.gid() + " exists");
@@ -366,7 +383,7 @@ public final class JdbcTransStore implements TransStore {
         // One lock order for every writer: two concurrent batches over the same rows then wait, never deadlock.
         List<TransBranch> ordered = new ArrayList<>(branches);
         ordered.sort(Comparator.comparing(TransBranch::branchId).thenComparing(TransBranch::op));
-        tx("updateBranches", c -> {
+        group.write(gid, "updateBranches", c -> {
             lockStatus(c, gid, expectedGlobal);
             if (ordered.isEmpty()) {
                 return null;
@@ -428,7 +445,7 @@ public final class JdbcTransStore implements TransStore {
         NotFoundException miss =
                 new NotFoundException("transaction " + gid + " is not " + change.from() + " (or is missing)");
         if (dialect.updateReturning()) {
-            return auto("changeStatus", c -> {
+            return group.write(gid, "changeStatus", c -> {
                 try (PreparedStatement ps = c.prepareStatement(update + " RETURNING " + Sql.GLOBAL_COLUMNS)) {
                     bind.bind(ps);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -441,7 +458,7 @@ public final class JdbcTransStore implements TransStore {
             });
         }
         // Read back inside the transaction: the row is still locked by the update, so this is the row as changed.
-        return tx("changeStatus", c -> {
+        return group.write(gid, "changeStatus", c -> {
             try (PreparedStatement ps = c.prepareStatement(update)) {
                 bind.bind(ps);
                 if (ps.executeUpdate() == 0) {
@@ -455,7 +472,7 @@ public final class JdbcTransStore implements TransStore {
     @Override
     public boolean touchCronTime(String gid, TransStatus expected, long intervalSeconds, Instant nextCronTime,
             Instant now) {
-        return auto("touchCronTime", c -> {
+        return group.write(gid, "touchCronTime", c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_interval = ?,"
                     + " next_cron_time = ?, update_time = ? WHERE gid = ? AND status = ?")) {
                 ps.setLong(1, intervalSeconds);
@@ -616,6 +633,7 @@ public final class JdbcTransStore implements TransStore {
     /** Closes the pool; statements in flight finish first (Hikari waits for borrowed connections). Idempotent. */
     @Override
     public void close() {
+        group.close();
         if (!pool.isClosed()) {
             pool.close();
             LOG.info("{} store closed: {}", dialect.name(), description);
