@@ -336,6 +336,9 @@ public final class HttpApi {
         ErrorMapper.Answer a = ErrorMapper.map(e);
         res.status(Status.create(a.status()));
         res.header(HeaderValues.CONTENT_TYPE_JSON);
+        if (a.retryAfterSeconds() > 0) {
+            res.header(HeaderNames.RETRY_AFTER, Integer.toString(a.retryAfterSeconds()));
+        }
         res.send(DtmJson.writeBytes(a.body()));
     }
 

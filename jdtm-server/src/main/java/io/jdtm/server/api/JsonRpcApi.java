@@ -11,6 +11,8 @@ import java.util.Map;
 /**
  * DTM's JSON-RPC 2.0 endpoint {@code POST /api/json-rpc} (spec §3.20): methods newGid, prepare, submit, abort and
  * registerBranch with the REST semantics. The envelope is HTTP 200 except for an unparsable body (400, as DTM).
+ * A store that cannot be reached is error code {@value #STORE_UNAVAILABLE} (a JSON-RPC "server error") with the
+ * message {@code storage unavailable: …}, where the REST API answers 503.
  */
 final class JsonRpcApi {
     static final int PARSE_ERROR = -32700;
@@ -18,6 +20,8 @@ final class JsonRpcApi {
     static final int METHOD_NOT_FOUND = -32601;
     static final int INTERNAL = -32603;
     static final int FAILURE = -32901;
+    /** jdtm: the store cannot be reached right now; the call may be repeated (REST: 503). */
+    static final int STORE_UNAVAILABLE = -32000;
 
     record Reply(int httpStatus, ObjectNode body) {}
 
@@ -72,7 +76,8 @@ final class JsonRpcApi {
             return new Reply(200, envelope(id, code, e.getMessage(), Map.of()));
         } catch (Exception e) {
             ErrorMapper.Answer a = ErrorMapper.map(e);
-            return new Reply(200, envelope(id, INTERNAL, String.valueOf(a.body().get("message")), Map.of()));
+            int code = a.status() == 503 ? STORE_UNAVAILABLE : INTERNAL;
+            return new Reply(200, envelope(id, code, String.valueOf(a.body().get("message")), Map.of()));
         }
     }
 

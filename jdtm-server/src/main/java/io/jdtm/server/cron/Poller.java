@@ -1,5 +1,6 @@
 package io.jdtm.server.cron;
 
+import io.jdtm.server.store.StoreUnavailableException;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.trans.TransService;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * {@code RetryInterval} seconds (so several TM instances can share one store), and drives up to
  * {@code CronConcurrency} of them at once, each on its own virtual thread: a backlog is drained in parallel, not one
  * at a time. When nothing is due it idles {@code TransCronInterval} minus up to one second of jitter. The loop
- * catches everything per round and never dies.
+ * catches everything per round and never dies; while the store is unavailable it retries every second and logs the
+ * outage once (plus a reminder every 30 s), then once more when the store is back.
  */
 public final class Poller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Poller.class);
@@ -36,6 +38,7 @@ public final class Poller implements AutoCloseable {
     private final int concurrency;
     private final String instance = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong claims = new AtomicLong();
+    private final Outage outage = new Outage();
     private volatile boolean running;
     private Thread loop;
 
@@ -62,13 +65,50 @@ public final class Poller implements AutoCloseable {
         while (running) {
             try {
                 int started = claimAndStart();
+                outage.ended();
                 if (started == 0) {
                     long jitter = ThreadLocalRandom.current().nextLong(Math.min(1000, idle.toMillis()) + 1);
                     pause(idle.toMillis() - jitter);
                 }
+            } catch (StoreUnavailableException e) {
+                outage.failed(e);
+                pause(1000);
             } catch (RuntimeException e) {
                 log.warn("poller round failed; retrying in 1s: {}", e.toString());
                 pause(1000);
+            }
+        }
+    }
+
+    /**
+     * Logs a store outage without repeating itself every second: a warning when it starts, a reminder every
+     * {@link #REMINDER}, and one line when the store answers again.
+     */
+    private static final class Outage {
+        private static final Duration REMINDER = Duration.ofSeconds(30);
+        private long since;
+        private long lastLog;
+        private int rounds;
+
+        void failed(StoreUnavailableException e) {
+            long now = System.nanoTime();
+            rounds++;
+            if (rounds == 1) {
+                since = now;
+                lastLog = now;
+                log.warn("poller: the store is unavailable, retrying every second: {}", e.getMessage());
+            } else if (now - lastLog >= REMINDER.toNanos()) {
+                lastLog = now;
+                log.warn("poller: the store is still unavailable after {}s ({} failed rounds): {}",
+                        Duration.ofNanos(now - since).toSeconds(), rounds, e.getMessage());
+            }
+        }
+
+        void ended() {
+            if (rounds > 0) {
+                log.info("poller: the store is available again after {}s ({} failed rounds); resuming",
+                        Duration.ofNanos(System.nanoTime() - since).toSeconds(), rounds);
+                rounds = 0;
             }
         }
     }

@@ -15,6 +15,7 @@ import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.StatusChange;
 import io.jdtm.server.store.StoreException;
+import io.jdtm.server.store.StoreUnavailableException;
 import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
@@ -283,6 +284,8 @@ public final class TransService {
             ok = true;
         } catch (MsgProcessor.QuietStop q) {
             ok = true;
+        } catch (StoreUnavailableException e) {
+            throw e; // the API answers 503; the stored transaction is driven again by the poller
         } catch (StoreException e) {
             throw DtmException.error("storage error while processing " + g.gid() + ": " + e.getMessage(), e);
         } finally {
@@ -302,7 +305,10 @@ public final class TransService {
     }
 
     private static void logPassError(String gid, RuntimeException e) {
-        if (e instanceof DtmException d && d.kind() != DtmException.Kind.ERROR) {
+        if (e instanceof StoreUnavailableException) {
+            // the poller warns about the outage once; every pass it cut short would say the same
+            log.debug("pass of {} stopped, the store is unavailable: {}", gid, e.getMessage());
+        } else if (e instanceof DtmException d && d.kind() != DtmException.Kind.ERROR) {
             log.debug("pass of {} ended: {}", gid, d.getMessage());
         } else if (e instanceof DtmException) {
             log.info("pass of {} ended with an error: {}", gid, e.getMessage());

@@ -45,6 +45,17 @@ public final class Backends {
         assumeTrue(up, msg + "; skipping its tests (set CI=true to make this a failure)");
     }
 
+    /**
+     * Skips (or under CI fails) the calling test unless {@code available}; {@code what} says what is missing, e.g.
+     * "redis-server is not on the PATH".
+     */
+    public static void requireThat(boolean available, String what) {
+        if (!available && "true".equals(System.getenv("CI"))) {
+            fail(what + " and CI=true: install it instead of skipping the test");
+        }
+        assumeTrue(available, what + "; skipping (set CI=true to make this a failure)");
+    }
+
     /** A Postgres config in database {@value #POSTGRES_DB}, schema {@code <name>_<run>}. */
     public static StoreConfig postgres(String name) {
         return config("postgres", POSTGRES_PORT, "postgres", POSTGRES_DB, unique(name), "");

@@ -11,14 +11,18 @@ import io.jdtm.server.store.ResetResult;
 import io.jdtm.server.store.ScanQuery;
 import io.jdtm.server.store.StatusChange;
 import io.jdtm.server.store.StoreException;
+import io.jdtm.server.store.StoreUnavailableException;
 import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.store.UniqueConflictException;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +32,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -65,6 +70,10 @@ public final class JdbcTransStore implements TransStore {
     private static final int DELETE_CHUNK = 500;
     /** Group-commit lanes (see {@link GroupCommit}); a few suffice to keep the database's cores busy. */
     private static final int MAX_LANES = 4;
+    /** Longest wait for a pooled connection before a call fails as "unavailable". */
+    static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+    /** PostgreSQL admin_shutdown, crash_shutdown, cannot_connect_now (server stopping, crashed or starting up). */
+    private static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03");
     /** Hikari keeps minimumIdle connections open; DTM's MaxIdleConns is only a cap, so the floor stays small. */
     private static final int IDLE_FLOOR_CAP = 8;
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
@@ -177,7 +186,9 @@ public final class JdbcTransStore implements TransStore {
         hc.setAutoCommit(true);
         // DTM waits for its database at startup; so do we, for a bounded time.
         hc.setInitializationFailTimeout(Duration.ofSeconds(30).toMillis());
-        hc.setConnectionTimeout(Duration.ofSeconds(30).toMillis());
+        // Once running, a request waits this long for a connection and then fails (503) instead of hanging while
+        // the server is down; the pool keeps reconnecting in the background and recovers by itself.
+        hc.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
         return hc;
     }
 
@@ -680,9 +691,49 @@ public final class JdbcTransStore implements TransStore {
                     pause(attempt);
                     continue;
                 }
+                SQLException unreachable = unavailability(e);
+                if (unreachable != null) {
+                    throw new StoreUnavailableException(
+                            dialect.name() + " " + what + " failed: " + describe(unreachable), e);
+                }
                 throw new StoreException(dialect.name() + " " + what + " failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * The part of {@code e} saying the server could not be reached, rather than that the statement failed: no
+     * connection in time (Hikari), a broken or refused connection (SQLState class 08, both drivers), or a
+     * PostgreSQL server that is shutting down or starting up. Null when {@code e} is another failure.
+     */
+    static SQLException unavailability(SQLException e) {
+        SQLException batch = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException se) {
+                for (SQLException n = se; n != null; n = n.getNextException()) {
+                    String state = n.getSQLState();
+                    if (n instanceof SQLTransientConnectionException || n instanceof SQLNonTransientConnectionException
+                            || (state != null && (state.startsWith("08") || UNAVAILABLE_STATES.contains(state)))) {
+                        if (!(n instanceof BatchUpdateException)) {
+                            return n;
+                        }
+                        batch = batch == null ? n : batch; // its message repeats the statement; prefer the cause
+                    }
+                }
+            }
+        }
+        return batch;
+    }
+
+    /** The failure's own message, plus the last connection error behind a pool timeout. */
+    private static String describe(SQLException u) {
+        String m = String.valueOf(u.getMessage());
+        Throwable cause = u.getCause();
+        if (u instanceof SQLTransientConnectionException && cause != null && cause.getMessage() != null
+                && !m.contains(cause.getMessage())) {
+            m += "; last connection error: " + cause.getMessage();
+        }
+        return m;
     }
 
     private Connection connection() throws SQLException {

@@ -9,25 +9,35 @@ import io.jdtm.server.store.ResetResult;
 import io.jdtm.server.store.ScanQuery;
 import io.jdtm.server.store.StatusChange;
 import io.jdtm.server.store.StoreException;
+import io.jdtm.server.store.StoreUnavailableException;
 import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.store.UniqueConflictException;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -39,6 +49,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -65,13 +76,25 @@ import org.slf4j.LoggerFactory;
  * {@code Store.FinishedDataExpire} once finished; 0 disables the expiry. {@link #deleteFinishedBefore} deletes
  * finished rows (and the index entries of expired ones) through the retention index.
  *
+ * <p><b>Outages.</b> Commands fail fast while Redis is unreachable ({@link StoreUnavailableException}): a command
+ * waits at most {@link #COMMAND_TIMEOUT}, commands issued while disconnected are rejected at once, and commands in
+ * flight when the connection drops fail instead of being re-sent after the reconnect (a write may or may not have
+ * been applied; its caller was told it failed). The connection reconnects by itself, retrying at least every
+ * {@link #MAX_RECONNECT_DELAY}.
+ *
  * <p>Thread-safe: one multiplexed Lettuce connection serves every caller. Single Redis node (or a proxy that
  * routes by hash tag); Redis Cluster client mode is not supported.
  */
 public final class RedisTransStore implements TransStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisTransStore.class);
     private static final int SCAN_BATCH = 100;
+    /** Longest wait for one command's answer. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Reconnect attempts back off up to this (Lettuce's default is 30 s, too slow to notice a restarted Redis). */
+    static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
 
+    private final ClientResources resources;
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
     private final RedisCommands<String, String> redis;
@@ -80,8 +103,10 @@ public final class RedisTransStore implements TransStore {
     private final long finishedExpire;
     private final String description;
 
-    private RedisTransStore(RedisClient client, StatefulRedisConnection<String, String> connection, String prefix,
-            long dataExpire, long finishedExpire, String description) {
+    private RedisTransStore(ClientResources resources, RedisClient client,
+            StatefulRedisConnection<String, String> connection, String prefix, long dataExpire, long finishedExpire,
+            String description) {
+        this.resources = resources;
         this.client = client;
         this.connection = connection;
         this.redis = connection.sync();
@@ -109,7 +134,7 @@ public final class RedisTransStore implements TransStore {
         }
         String prefix = cfg.redisPrefix() == null || cfg.redisPrefix().isEmpty() ? "{a}" : cfg.redisPrefix();
         RedisURI.Builder uri = RedisURI.builder().withHost(host).withPort(cfg.port())
-                .withTimeout(Duration.ofSeconds(10));
+                .withTimeout(COMMAND_TIMEOUT);
         if (cfg.password() != null && !cfg.password().isEmpty()) {
             if (cfg.user() != null && !cfg.user().isEmpty()) {
                 uri.withAuthentication(cfg.user(), cfg.password());
@@ -117,18 +142,27 @@ public final class RedisTransStore implements TransStore {
                 uri.withPassword(cfg.password().toCharArray());
             }
         }
-        RedisClient client = RedisClient.create(uri.build());
+        ClientResources resources = ClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
+                .build();
+        RedisClient client = RedisClient.create(resources, uri.build());
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
+                .build());
         StatefulRedisConnection<String, String> conn;
         try {
             conn = client.connect();
         } catch (RedisException e) {
             client.shutdown();
+            resources.shutdown();
             throw new StoreException("cannot reach redis at " + host + ":" + cfg.port() + ": " + e.getMessage(), e);
         }
         String where = "redis://" + host + ":" + cfg.port() + " prefix " + prefix;
         LOG.info("redis store opened: {} (DataExpire {}s, FinishedDataExpire {}s)", where, cfg.dataExpire(),
                 cfg.finishedDataExpire());
-        return new RedisTransStore(client, conn, prefix, cfg.dataExpire(), cfg.finishedDataExpire(), where);
+        return new RedisTransStore(resources, client, conn, prefix, cfg.dataExpire(), cfg.finishedDataExpire(), where);
     }
 
     @Override
@@ -413,6 +447,7 @@ public final class RedisTransStore implements TransStore {
         if (connection.isOpen()) {
             connection.close();
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            resources.shutdown();
             LOG.info("redis store closed: {}", description);
         }
     }
@@ -465,18 +500,35 @@ public final class RedisTransStore implements TransStore {
             if (msg.contains(RedisScripts.UNIQUE_CONFLICT)) {
                 throw new UniqueConflictException(what + " exists");
             }
-            throw new StoreException("redis " + script + " failed: " + msg, e);
+            throw failure("redis " + script + " failed: " + msg, e);
         } catch (RedisException e) {
-            throw new StoreException("redis " + script + " failed: " + e.getMessage(), e);
+            throw failure("redis " + script + " failed: " + e.getMessage(), e);
         }
     }
 
-    private static <T> T call(java.util.function.Supplier<T> op) {
+    private <T> T call(java.util.function.Supplier<T> op) {
         try {
             return op.get();
         } catch (RedisException e) {
-            throw new StoreException("redis: " + e.getMessage(), e);
+            throw failure("redis: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@link StoreUnavailableException} when Redis could not be reached or could not answer now (connection lost
+     * or refused, command rejected while disconnected, timeout, still loading its data, busy in a script), else a
+     * plain {@link StoreException}.
+     */
+    private StoreException failure(String message, RedisException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        boolean unavailable = e instanceof RedisConnectionException || e instanceof RedisCommandTimeoutException
+                || e instanceof RedisLoadingException || e instanceof RedisBusyException
+                || e.getCause() instanceof IOException || !connection.isOpen()
+                // Lettuce fails in-flight and rejected commands with a plain RedisException; the connection may
+                // not be flagged closed yet when it does
+                || m.startsWith("Connection disconnected") || m.startsWith("Currently not connected")
+                || m.startsWith("Connection closed");
+        return unavailable ? new StoreUnavailableException(message, e) : new StoreException(message, e);
     }
 
     private long ttl(TransStatus status) {
