@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * <p>A batched write must leave the database transaction usable when it throws: an expected outcome (a lost
  * compare-and-set, a duplicate gid) is thrown as an unchecked exception <em>before</em> the write changed anything,
  * and surfaces to its caller after the batch commits. A {@link SQLException} from any write, or from the commit,
- * rolls the batch back; its writes are then run again one by one through {@code fallback}, so one bad write fails
- * alone and the others still commit.
+ * rolls the batch back; each of its writes then runs again alone on its caller's thread, so one bad write fails
+ * alone and the others still commit. When the failure says the database cannot be reached, every caller of the
+ * batch gets that answer at once instead.
  */
 final class GroupCommit implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
@@ -43,7 +44,19 @@ final class GroupCommit implements AutoCloseable {
         Connection connection() throws SQLException;
 
         <T> T runAlone(String what, Work<T> work);
+
+        /** The exception for callers when {@code e} means the database cannot be reached; null otherwise. */
+        RuntimeException unavailable(String what, SQLException e);
     }
+
+    /** Tells a caller to run its write again alone, on its own thread, after its batch failed. */
+    private static final class RunAlone extends RuntimeException {
+        RunAlone() {
+            super("batch failed", null, false, false);
+        }
+    }
+
+    private static final RunAlone RUN_ALONE = new RunAlone();
 
     private record Task<T>(String what, Work<T> work, CompletableFuture<T> done) {
         void ran(Object value) {
@@ -91,6 +104,9 @@ final class GroupCommit implements AutoCloseable {
         try {
             return done.join();
         } catch (CompletionException e) {
+            if (e.getCause() instanceof RunAlone) {
+                return backend.runAlone(what, work);
+            }
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
@@ -169,9 +185,14 @@ final class GroupCommit implements AutoCloseable {
             failed = e; // no connection, or closing it failed
         }
         if (failed != null) {
-            LOG.debug("a batch of {} writes failed ({}); running them one by one", batch.size(), failed.getMessage());
+            RuntimeException down = backend.unavailable("batch of " + batch.size() + " writes", failed);
+            if (down == null) {
+                LOG.debug("a batch of {} writes failed ({}); each runs again alone", batch.size(), failed.getMessage());
+            }
+            // Unreachable database: everyone gets the answer now. Otherwise each caller re-runs its own write on
+            // its own thread, so one bad write fails alone and the lane moves on.
             for (Task<?> t : batch) {
-                t.alone(backend);
+                t.done().completeExceptionally(down != null ? down : RUN_ALONE);
             }
             return;
         }

@@ -70,6 +70,8 @@ public final class JdbcTransStore implements TransStore {
     private static final int DELETE_CHUNK = 500;
     /** Group-commit lanes (see {@link GroupCommit}); a few suffice to keep the database's cores busy. */
     private static final int MAX_LANES = 4;
+    /** Branch rows per INSERT statement: far below every driver's bind-parameter limit. */
+    private static final int ROWS_PER_INSERT = 200;
     /** Longest wait for a pooled connection before a call fails as "unavailable". */
     static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
     /** PostgreSQL admin_shutdown, crash_shutdown, cannot_connect_now (server stopping, crashed or starting up). */
@@ -100,6 +102,13 @@ public final class JdbcTransStore implements TransStore {
             @Override
             public <T> T runAlone(String what, GroupCommit.Work<T> work) {
                 return tx(what, work::run);
+            }
+
+            @Override
+            public RuntimeException unavailable(String what, SQLException e) {
+                SQLException unreachable = unavailability(e);
+                return unreachable == null ? null : new StoreUnavailableException(
+                        dialect.name() + " " + what + " failed: " + describe(unreachable), e);
             }
         });
     }
@@ -348,14 +357,16 @@ public final class JdbcTransStore implements TransStore {
             if (id.isEmpty()) {
                 throw new UniqueConflictException("transaction " + g.gid() + " exists");
             }
-            if (!branches.isEmpty()) {
-                // As DTM does on save: a branch row that somehow exists already is left as it is.
-                try (PreparedStatement ps = c.prepareStatement(dialect.insertBranchIgnoringDuplicates())) {
-                    for (TransBranch b : branches) {
-                        Sql.bindBranch(ps, b, dialect);
-                        ps.addBatch();
+            // As DTM does on save: a branch row that somehow exists already is left as it is. Multi-row
+            // statements: one round trip for a typical transaction's branches.
+            for (int from = 0; from < branches.size(); from += ROWS_PER_INSERT) {
+                List<TransBranch> rows = branches.subList(from, Math.min(branches.size(), from + ROWS_PER_INSERT));
+                try (PreparedStatement ps = c.prepareStatement(
+                        Sql.branchRows(dialect.insertBranchIgnoringDuplicates(), rows.size()))) {
+                    for (int i = 0; i < rows.size(); i++) {
+                        Sql.bindBranch(ps, i * Sql.BRANCH_PARAMS, rows.get(i), dialect);
                     }
-                    ps.executeBatch();
+                    ps.executeUpdate();
                 }
             }
             return Sql.stored(g, id.getAsLong());

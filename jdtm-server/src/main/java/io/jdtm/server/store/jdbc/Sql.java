@@ -35,8 +35,17 @@ final class Sql {
             "id, gid, url, bin_data, branch_id, op, status, create_time, update_time, finish_time, rollback_time";
     static final String KV_COLUMNS = "id, cat, k, v, version, create_time, update_time";
 
+    static final String BRANCH_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static final int BRANCH_PARAMS = 10;
     static final String INSERT_BRANCH = "INSERT INTO trans_branch_op (gid, url, bin_data, branch_id, op, status,"
-            + " create_time, update_time, finish_time, rollback_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " create_time, update_time, finish_time, rollback_time) VALUES " + BRANCH_VALUES;
+
+    /** {@code insert} (a one-row branch INSERT, possibly with a suffix) made to insert {@code rows} rows at once. */
+    static String branchRows(String insert, int rows) {
+        int at = insert.indexOf(BRANCH_VALUES);
+        return insert.substring(0, at) + String.join(", ", java.util.Collections.nCopies(rows, BRANCH_VALUES))
+                + insert.substring(at + BRANCH_VALUES.length());
+    }
     static final String SELECT_GLOBAL = "SELECT " + GLOBAL_COLUMNS + " FROM trans_global WHERE gid = ?";
 
     /** Times as the columns keep them: DTM's columns have second precision. */
@@ -65,16 +74,21 @@ final class Sql {
     }
 
     static void bindBranch(PreparedStatement ps, TransBranch b, Dialect d) throws SQLException {
-        ps.setString(1, b.gid());
-        ps.setString(2, b.url());
-        ps.setBytes(3, b.binData());
-        ps.setString(4, b.branchId());
-        ps.setString(5, b.op());
-        ps.setString(6, b.status().wire());
-        d.setTime(ps, 7, b.createTime());
-        d.setTime(ps, 8, b.updateTime());
-        d.setTime(ps, 9, b.finishTime());
-        d.setTime(ps, 10, b.rollbackTime());
+        bindBranch(ps, 0, b, d);
+    }
+
+    /** Binds one branch row's values after the first {@code offset} parameters. */
+    static void bindBranch(PreparedStatement ps, int offset, TransBranch b, Dialect d) throws SQLException {
+        ps.setString(offset + 1, b.gid());
+        ps.setString(offset + 2, b.url());
+        ps.setBytes(offset + 3, b.binData());
+        ps.setString(offset + 4, b.branchId());
+        ps.setString(offset + 5, b.op());
+        ps.setString(offset + 6, b.status().wire());
+        d.setTime(ps, offset + 7, b.createTime());
+        d.setTime(ps, offset + 8, b.updateTime());
+        d.setTime(ps, offset + 9, b.finishTime());
+        d.setTime(ps, offset + 10, b.rollbackTime());
     }
 
     /** The row {@code g} becomes once stored with {@code id}: times cut to the columns' precision. */
