@@ -1,5 +1,6 @@
 package io.jdtm.server.store.jdbc;
 
+import io.jdtm.server.store.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -65,12 +66,17 @@ final class GroupCommit implements AutoCloseable {
             done.complete(t);
         }
 
-        void alone(Backend b) {
+        /** Runs the write alone; returns what it threw when that says the database is unreachable. */
+        RuntimeException alone(Backend b) {
             try {
                 done.complete(b.runAlone(what, work));
+            } catch (StoreUnavailableException e) {
+                done.completeExceptionally(e);
+                return e;
             } catch (RuntimeException | Error e) {
                 done.completeExceptionally(e);
             }
+            return null;
         }
     }
 
@@ -139,7 +145,14 @@ final class GroupCommit implements AutoCloseable {
             }
             q.drainTo(batch, MAX_BATCH - 1);
             try {
-                runBatch(batch);
+                RuntimeException down = runBatch(batch);
+                if (down != null) {
+                    // The writes that queued while this batch waited for the database get the same answer now
+                    // rather than each waiting out the connection timeout again.
+                    for (Task<?> t; (t = q.poll()) != null; ) {
+                        t.done().completeExceptionally(down);
+                    }
+                }
             } catch (RuntimeException | Error e) {
                 // never leave a caller waiting, whatever went wrong
                 for (Task<?> t : batch) {
@@ -154,10 +167,10 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
-    private void runBatch(List<Task<?>> batch) {
+    /** Runs one batch; returns the exception its callers got when the database was unreachable, else null. */
+    private RuntimeException runBatch(List<Task<?>> batch) {
         if (batch.size() == 1) {
-            batch.getFirst().alone(backend);
-            return;
+            return batch.getFirst().alone(backend);
         }
         Object[] results = new Object[batch.size()];
         RuntimeException[] thrown = new RuntimeException[batch.size()];
@@ -194,7 +207,7 @@ final class GroupCommit implements AutoCloseable {
             for (Task<?> t : batch) {
                 t.done().completeExceptionally(down != null ? down : RUN_ALONE);
             }
-            return;
+            return down;
         }
         batches.incrementAndGet();
         writes.addAndGet(batch.size());
@@ -205,6 +218,7 @@ final class GroupCommit implements AutoCloseable {
                 batch.get(i).ran(results[i]);
             }
         }
+        return null;
     }
 
     /** Stops the lanes after the queued writes have run. */
