@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class JdtmServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdtmServer.class);
+    /** Bodies beyond this are refused by the web server without being read (connection closed). */
+    private static final long HARD_BODY_LIMIT = 64L * 1024 * 1024;
 
     private final ServerConfig config;
     private final TransStore store;
@@ -44,11 +46,13 @@ public final class JdtmServer implements AutoCloseable {
         this.poller = new Poller(service, b.clock, Duration.ofSeconds(config.retryInterval()),
                 Duration.ofSeconds(config.transCronInterval()), config.cronBatch(), config.cronConcurrency());
         this.housekeeper = new Housekeeper(store, b.clock, Duration.ofSeconds(config.store().retention()));
-        HttpApi api = new HttpApi(service, metrics, zone(config), Version.current(), config.timeoutToFail());
+        HttpApi api = new HttpApi(service, metrics, zone(config), Version.current(), config.timeoutToFail(),
+                config.maxBodyBytes());
         this.web = WebServer.builder()
                 .host(b.host)
                 .port(config.httpPort())
-                .maxPayloadSize(config.maxBodyBytes())
+                // HttpApi answers bodies over MaxBodyBytes with a readable 413; only far larger ones are cut off
+                .maxPayloadSize(Math.max(HARD_BODY_LIMIT, config.maxBodyBytes()))
                 .shutdownHook(false)
                 .routing(api::routing)
                 .build()

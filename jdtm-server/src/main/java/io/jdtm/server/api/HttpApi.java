@@ -24,6 +24,8 @@ import io.jdtm.server.store.TransStore;
 import io.jdtm.server.trans.DtmException;
 import io.jdtm.server.trans.TransService;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -49,8 +51,11 @@ public final class HttpApi {
     private final String version;
     private final long defaultResetTimeout;
     private final JsonRpcApi jsonRpc;
+    private final long maxBodyBytes;
 
-    public HttpApi(TransService service, ServerMetrics metrics, ZoneId zone, String version, long timeoutToFail) {
+    public HttpApi(TransService service, ServerMetrics metrics, ZoneId zone, String version, long timeoutToFail,
+            long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
         this.service = service;
         this.store = service.store();
         this.metrics = metrics;
@@ -204,14 +209,26 @@ public final class HttpApi {
 
     // ---------------------------------------------------------------- request decoding
 
-    static byte[] body(ServerRequest req) {
+    /**
+     * The request body, at most {@code MaxBodyBytes}. A larger body is read to its end and dropped before the 413,
+     * so the client, still sending, can read the answer (closing early would give it a broken pipe instead).
+     */
+    byte[] body(ServerRequest req) throws IOException {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
-        return req.content().as(byte[].class);
+        try (InputStream in = req.content().inputStream()) {
+            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+            if (b.length > maxBodyBytes) {
+                long rest = in.transferTo(OutputStream.nullOutputStream());
+                throw DtmException.tooLarge("request body is " + (b.length + rest) + " bytes, larger than the "
+                        + "configured MaxBodyBytes (" + maxBodyBytes + ")");
+            }
+            return b;
+        }
     }
 
-    private static TransRequest transRequest(ServerRequest req) throws IOException {
+    private TransRequest transRequest(ServerRequest req) throws IOException {
         byte[] b = body(req);
         if (b.length == 0) {
             throw DtmException.badRequest("request body is empty; expected a JSON transaction");
@@ -231,7 +248,7 @@ public final class HttpApi {
         return gid.replace("\r", "").replace("\n", "").replace(";", "");
     }
 
-    private static String gidOfBody(ServerRequest req) throws IOException {
+    private String gidOfBody(ServerRequest req) throws IOException {
         byte[] b = body(req);
         if (b.length == 0) {
             throw DtmException.badRequest("request body is empty; expected {\"gid\":\"...\"}");
@@ -250,7 +267,7 @@ public final class HttpApi {
     }
 
     /** registerBranch's body: a flat JSON object whose values are all strings. */
-    static Map<String, String> stringMap(ServerRequest req) throws IOException {
+    Map<String, String> stringMap(ServerRequest req) throws IOException {
         return stringMap(DtmJson.mapper().readTree(body(req)), true);
     }
 

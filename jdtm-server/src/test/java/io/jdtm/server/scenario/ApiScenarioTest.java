@@ -180,6 +180,7 @@ class ApiScenarioTest extends ScenarioBase {
         assertThat(wrongTypeField.status()).isEqualTo(400);
         DtmHttp.Res huge = submit(with(transferSaga(gid), "payloads", java.util.List.of("x".repeat(100_000), "{}")));
         assertThat(huge.status()).isEqualTo(413);
+        assertThat(huge.field("message")).contains("MaxBodyBytes");
         assertThat(api.post(B + "/abort", Map.of("gid", gid, "trans_type", "tcc")).status()).isEqualTo(404);
         assertThat(query(gid).path("transaction").isNull()).isTrue(); // nothing stored half-way
         assertThat(api.get("/api/ping").status()).isEqualTo(200); // still up
