@@ -3,13 +3,9 @@ package io.jdtm.server.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,32 +37,9 @@ class KillDurabilityTest {
     }
 
     private int startServer() throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp",
-                System.getProperty("java.class.path"), ServerProcessMain.class.getName(), dir.toString());
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-        Process p = pb.start();
+        Process p = ServerProcessMain.launch(dir.toString());
         processes.add(p);
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        Instant until = Instant.now().plus(Duration.ofSeconds(60));
-        String line;
-        while ((line = out.readLine()) != null && Instant.now().isBefore(until)) {
-            if (line.startsWith("PORT ")) {
-                Thread.startVirtualThread(() -> drain(out));
-                return Integer.parseInt(line.substring(5).trim());
-            }
-        }
-        throw new IllegalStateException("server process did not report its port");
-    }
-
-    private static void drain(BufferedReader r) {
-        try {
-            while (r.readLine() != null) {
-                // keep the pipe empty
-            }
-        } catch (IOException e) {
-            // the process died
-        }
+        return ServerProcessMain.awaitPort(p);
     }
 
     @Test

@@ -9,10 +9,7 @@ import io.jdtm.server.scenario.FakeRm.Span;
 import io.jdtm.server.store.Backends;
 import io.jdtm.server.store.StoreFactory;
 import io.jdtm.server.store.TransStore;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,7 +51,7 @@ class MultiInstanceTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"postgres", "mysql", "redis"})
     void threeInstancesShareTheBacklogAndTakeOverFromAKilledOne(String engine) throws Exception {
-        StoreConfig store = backend(engine);
+        StoreConfig store = Backends.server(engine, "multi");
         try (TransStore s = StoreFactory.open(store)) {
             s.reset(); // migrated and empty before the instances start
         }
@@ -113,23 +110,6 @@ class MultiInstanceTest {
         assertThat(branchCalls(tm.get(2))).as("instance 2 branch calls").isGreaterThan(before.get(2));
     }
 
-    private static StoreConfig backend(String engine) {
-        return switch (engine) {
-            case "postgres" -> {
-                Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
-                yield Backends.postgres("multi");
-            }
-            case "mysql" -> {
-                Backends.require("MariaDB", Backends.MARIADB_PORT);
-                yield Backends.mariadb("multi");
-            }
-            default -> {
-                Backends.require("Redis", Backends.REDIS_PORT);
-                yield Backends.redis("multi");
-            }
-        };
-    }
-
     private List<String> submitAll(List<DtmHttp> tm) throws InterruptedException {
         List<String> acked = new ArrayList<>(SAGAS);
         Set<String> ok = ConcurrentHashMap.newKeySet();
@@ -176,44 +156,15 @@ class MultiInstanceTest {
     }
 
     private List<DtmHttp> startInstances(StoreConfig s, int n) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<BufferedReader> outs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp",
-                    System.getProperty("java.class.path"), ServerProcessMain.class.getName(),
-                    "driver=" + s.driver(), "host=" + s.host(), "port=" + s.port(), "user=" + s.user(),
-                    "db=" + s.db(), "schema=" + s.schema(), "prefix=" + s.redisPrefix(),
-                    "retry=" + LEASE.toSeconds(), "batch=4", "concurrency=4");
-            pb.redirectErrorStream(true);
-            Process p = pb.start();
-            processes.add(p);
-            outs.add(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
+            processes.add(ServerProcessMain.launch("driver=" + s.driver(), "host=" + s.host(), "port=" + s.port(),
+                    "user=" + s.user(), "db=" + s.db(), "schema=" + s.schema(), "prefix=" + s.redisPrefix(),
+                    "retry=" + LEASE.toSeconds(), "batch=4", "concurrency=4"));
         }
         List<DtmHttp> apis = new ArrayList<>();
-        for (BufferedReader out : outs) {
-            apis.add(new DtmHttp("http://127.0.0.1:" + readPort(out)));
+        for (Process p : processes) {
+            apis.add(new DtmHttp("http://127.0.0.1:" + ServerProcessMain.awaitPort(p)));
         }
         return apis;
-    }
-
-    private static int readPort(BufferedReader out) throws IOException {
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.startsWith("PORT ")) {
-                Thread.startVirtualThread(() -> drain(out));
-                return Integer.parseInt(line.substring(5).trim());
-            }
-        }
-        throw new IllegalStateException("a server process ended before reporting its port");
-    }
-
-    private static void drain(BufferedReader r) {
-        try {
-            while (r.readLine() != null) {
-                // keep the pipe empty
-            }
-        } catch (IOException e) {
-            // the process died
-        }
     }
 }

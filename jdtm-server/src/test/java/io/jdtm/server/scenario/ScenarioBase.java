@@ -64,22 +64,9 @@ abstract class ScenarioBase {
      */
     static TransStore openStore(Path dir) {
         String engine = System.getProperty("jdtm.test.store", "sqlite");
-        StoreConfig cfg = switch (engine) {
-            case "sqlite" -> StoreConfig.defaults().withDataDir(dir.resolve("data").toString());
-            case "postgres" -> {
-                Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
-                yield Backends.postgres("scenario");
-            }
-            case "mysql" -> {
-                Backends.require("MariaDB", Backends.MARIADB_PORT);
-                yield Backends.mariadb("scenario");
-            }
-            case "redis" -> {
-                Backends.require("Redis", Backends.REDIS_PORT);
-                yield Backends.redis("scenario");
-            }
-            default -> throw new IllegalArgumentException("jdtm.test.store '" + engine + "' is not an engine");
-        };
+        StoreConfig cfg = engine.equals("sqlite")
+                ? StoreConfig.defaults().withDataDir(dir.resolve("data").toString())
+                : Backends.server(engine, "scenario");
         TransStore store = StoreFactory.open(cfg);
         if (!cfg.isEmbedded()) {
             store.reset();

@@ -4,7 +4,13 @@ import io.jdtm.server.JdtmServer;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.StoreFactory;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,6 +24,36 @@ import java.util.Map;
  */
 public final class ServerProcessMain {
     private ServerProcessMain() {}
+
+    /** Starts this class as a child JVM with {@code args} on the test class path; its output is merged to stdout. */
+    static Process launch(String... args) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp",
+                System.getProperty("java.class.path"), ServerProcessMain.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    }
+
+    /** Reads the child's output up to its {@code PORT} line and keeps draining the rest in the background. */
+    static int awaitPort(Process p) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith("PORT ")) {
+                Thread.startVirtualThread(() -> {
+                    try {
+                        while (out.readLine() != null) {
+                            // keep the pipe empty
+                        }
+                    } catch (IOException e) {
+                        // the process died
+                    }
+                });
+                return Integer.parseInt(line.substring(5).trim());
+            }
+        }
+        throw new IllegalStateException("a server process ended before reporting its port");
+    }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = new HashMap<>();

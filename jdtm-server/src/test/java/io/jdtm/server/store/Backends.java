@@ -71,6 +71,28 @@ public final class Backends {
         return config("redis", REDIS_PORT, "", "dtm", "public", "{" + unique(name) + "}");
     }
 
+    /**
+     * The config of a server engine ({@code postgres}, {@code mysql} or {@code redis}) for data named {@code name},
+     * after {@link #require}-ing its server.
+     */
+    public static StoreConfig server(String engine, String name) {
+        return switch (engine) {
+            case "postgres" -> {
+                require("PostgreSQL", POSTGRES_PORT);
+                yield postgres(name);
+            }
+            case "mysql" -> {
+                require("MariaDB", MARIADB_PORT);
+                yield mariadb(name);
+            }
+            case "redis" -> {
+                require("Redis", REDIS_PORT);
+                yield redis(name);
+            }
+            default -> throw new IllegalArgumentException("'" + engine + "' is not a server engine");
+        };
+    }
+
     public static String unique(String name) {
         return (name + "_" + RUN).toLowerCase(Locale.ROOT);
     }
