@@ -65,7 +65,7 @@ public record Database(String url, DataSource dataSource, XADataSource xaDataSou
                     + "balance int not null, frozen int not null default 0)");
         } catch (SQLException e) {
             throw new IllegalStateException("the example database at " + url + " is not usable (" + e.getMessage()
-                    + "); start PostgreSQL or point JDTM_EXAMPLE_DB_URL at one", e);
+                    + "); start that database or point JDTM_EXAMPLE_DB_URL at one that runs", e);
         }
         BarrierSchema.create(dataSource, dialect);
     }

@@ -1,12 +1,15 @@
 package io.jdtm.server.store;
 
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assumptions.abort;
 
 import io.jdtm.server.config.StoreConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -25,35 +28,56 @@ public final class Backends {
     public static final String POSTGRES_DB = "test";
 
     /** A suffix unique to this JVM run. */
+    /** Where skipped tests are listed, relative to the module directory (surefire's working directory). */
+    public static final Path SKIP_LOG = Path.of("target", "jdtm-skipped.txt");
+
     public static final String RUN = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
 
     private Backends() {}
 
-    /** Skips (or under CI fails) the calling test unless {@code backend} answers on {@code port}. */
-    public static void require(String backend, int port) {
-        boolean up;
+    /** Whether something answers on {@code port} of {@value #HOST}. */
+    public static boolean isUp(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(HOST, port), 1000);
-            up = true;
+            return true;
         } catch (IOException e) {
-            up = false;
+            return false;
         }
-        String msg = backend + " is not reachable on " + HOST + ":" + port;
-        if (!up && "true".equals(System.getenv("CI"))) {
-            fail(msg + " and CI=true: start it (scripts/services.sh) instead of skipping its tests");
+    }
+
+    /** Skips (or under CI fails) the calling test unless {@code backend} answers on {@code port}. */
+    public static void require(String backend, int port) {
+        if (!isUp(port)) {
+            skipOrFail(backend + " is not reachable on " + HOST + ":" + port);
         }
-        assumeTrue(up, msg + "; skipping its tests (set CI=true to make this a failure)");
+    }
+
+    /** Skips (or under CI fails) the calling test unless {@code available}; {@code what} says what is missing. */
+    public static void requireThat(boolean available, String what) {
+        if (!available) {
+            skipOrFail(what);
+        }
     }
 
     /**
-     * Skips (or under CI fails) the calling test unless {@code available}; {@code what} says what is missing, e.g.
-     * "redis-server is not on the PATH".
+     * The one place where a test meets a missing backend or tool: under {@code CI=true} the test fails; otherwise it
+     * is skipped, and the reason is appended to {@code target/jdtm-skipped.txt} of the module (with the test class)
+     * so that {@code ./test} can list at the end what was skipped and why. Every module's tests use it.
      */
-    public static void requireThat(boolean available, String what) {
-        if (!available && "true".equals(System.getenv("CI"))) {
-            fail(what + " and CI=true: install it instead of skipping the test");
+    public static void skipOrFail(String what) {
+        if ("true".equals(System.getenv("CI"))) {
+            fail(what + " and CI=true: start or install it (scripts/services.sh) instead of skipping its tests");
         }
-        assumeTrue(available, what + "; skipping (set CI=true to make this a failure)");
+        String test = StackWalker.getInstance().walk(frames -> frames.map(StackWalker.StackFrame::getClassName)
+                .filter(n -> n.endsWith("Test") || n.endsWith("ScenarioBase")).findFirst().orElse("?"));
+        try {
+            Files.createDirectories(SKIP_LOG.getParent());
+            Files.writeString(SKIP_LOG, what + "\t" + test.substring(test.lastIndexOf('.') + 1) + "\n",
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // the summary is a convenience; the skip itself is what matters
+        }
+        abort(what + "; skipping (set CI=true to make this a failure)");
     }
 
     /** A Postgres config in database {@value #POSTGRES_DB}, schema {@code <name>_<run>}. */

@@ -18,6 +18,9 @@ class MariaDbClaimRaceTest extends TwoProcessClaimRace {
 
     @AfterAll
     static void dropDatabase() throws Exception {
+        if (!Backends.isUp(Backends.MARIADB_PORT)) {
+            return; // skipped: nothing was written
+        }
         try (Connection c = AdminSql.mariadb(null)) {
             AdminSql.exec(c, "DROP DATABASE IF EXISTS " + CFG.db());
         }

@@ -20,6 +20,9 @@ class MariaDbTransStoreTest extends TransStoreContract {
 
     @AfterAll
     static void dropDatabase() throws Exception {
+        if (!Backends.isUp(Backends.MARIADB_PORT)) {
+            return; // skipped: nothing was written
+        }
         try (Connection c = AdminSql.mariadb(null)) {
             AdminSql.exec(c, "DROP DATABASE IF EXISTS " + CFG.db());
         }

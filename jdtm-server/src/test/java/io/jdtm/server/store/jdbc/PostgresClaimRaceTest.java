@@ -18,6 +18,9 @@ class PostgresClaimRaceTest extends TwoProcessClaimRace {
 
     @AfterAll
     static void dropSchema() throws Exception {
+        if (!Backends.isUp(Backends.POSTGRES_PORT)) {
+            return; // skipped: nothing was written
+        }
         try (Connection c = AdminSql.postgres(null)) {
             AdminSql.exec(c, "DROP SCHEMA IF EXISTS " + CFG.schema() + " CASCADE");
         }

@@ -20,6 +20,9 @@ class PostgresTransStoreTest extends TransStoreContract {
 
     @AfterAll
     static void dropSchema() throws Exception {
+        if (!Backends.isUp(Backends.POSTGRES_PORT)) {
+            return; // skipped: nothing was written
+        }
         try (Connection c = AdminSql.postgres(null)) {
             AdminSql.exec(c, "DROP SCHEMA IF EXISTS " + CFG.schema() + " CASCADE");
         }

@@ -18,6 +18,9 @@ class RedisTransStoreTest extends TransStoreContract {
 
     @AfterAll
     static void deleteKeys() {
+        if (!Backends.isUp(Backends.REDIS_PORT)) {
+            return; // skipped: nothing was written
+        }
         try (RedisTransStore s = RedisTransStore.open(CFG)) {
             s.reset();
         }
