@@ -337,6 +337,31 @@ public abstract class TransStoreContract {
         assertThat(store.findBranches("upd-1").get(0).status()).isEqualTo(BranchStatus.PREPARED);
     }
 
+    @Test
+    void updateBranchesMatchesIdsWithQuotesSlashesAndUnicodeExactly() {
+        // Branch ids are free text in DTM; the Redis engine reads keys off the stored json, so odd ids must still
+        // match exactly, and a url holding text that looks like a key must not confuse it.
+        String gid = "odd-ids";
+        TransBranch plain = TransBranch.create(gid, "http://x/?q={\"branch_id\":\"a/b\",\"op\":\"action\"}",
+                new byte[0], "01", "action", BranchStatus.PREPARED, T0);
+        TransBranch slash = TransBranch.create(gid, "http://x/1", new byte[0], "a/b", "action", BranchStatus.PREPARED, T0);
+        TransBranch quote = TransBranch.create(gid, "http://x/2", new byte[0], "q\"1\\", "action",
+                BranchStatus.PREPARED, T0);
+        TransBranch unicode = TransBranch.create(gid, "http://x/3", new byte[0], "zweig-\u00e9\u4e2d", "action",
+                BranchStatus.PREPARED, T0);
+        store.saveNew(newGlobal(gid, TransStatus.SUBMITTED, T0), List.of(plain, slash, quote, unicode));
+        Instant t1 = T0.plusSeconds(2);
+
+        store.updateBranches(gid, TransStatus.SUBMITTED, List.of(slash.withStatus(BranchStatus.SUCCEED, t1),
+                quote.withStatus(BranchStatus.FAILED, t1), unicode.withStatus(BranchStatus.SUCCEED, t1)));
+
+        List<TransBranch> after = store.findBranches(gid);
+        assertThat(after).extracting(TransBranch::branchId).containsExactly("01", "a/b", "q\"1\\", "zweig-\u00e9\u4e2d");
+        assertThat(after).extracting(TransBranch::status).containsExactly(BranchStatus.PREPARED, BranchStatus.SUCCEED,
+                BranchStatus.FAILED, BranchStatus.SUCCEED);
+        assertThat(after.getFirst().url()).isEqualTo(plain.url());
+    }
+
     // ---- global status ----
 
     @Test

@@ -21,6 +21,24 @@ final class RedisScripts {
               end
             end
             local function bkey(b) return b['branch_id'] .. '\\0' .. b['op'] end
+            -- A row's json with its id set. The server writes "id" first, so the common case is a splice with no
+            -- decode; anything else goes through cjson.
+            local function with_id(json, id)
+              local rest = string.match(json, '^{"id":%-?%d+,(.*)$')
+              if rest then return '{"id":' .. id .. ',' .. rest end
+              local t = cjson.decode(json)
+              t['id'] = id
+              return cjson.encode(t)
+            end
+            -- The (branch_id, op) key of a stored row read off its json without decoding it, or nil when a value
+            -- holds an escape (then the caller decodes). Inside a json string every quote is escaped, so the first
+            -- unescaped "branch_id":" is the key itself.
+            local function raw_bkey(json)
+              local id = string.match(json, '"branch_id":"([^"\\\\]*)"')
+              local op = string.match(json, '"op":"([^"\\\\]*)"')
+              if id and op then return id .. '\\0' .. op end
+              return nil
+            end
             """;
 
     /**
@@ -30,9 +48,7 @@ final class RedisScripts {
     static final String SAVE_NEW = PRELUDE + """
             if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('UNIQUE_CONFLICT') end
             local id = redis.call('INCR', KEYS[7])
-            local g = cjson.decode(ARGV[2])
-            g['id'] = id
-            redis.call('SET', KEYS[1], cjson.encode(g))
+            redis.call('SET', KEYS[1], with_id(ARGV[2], id))
             redis.call('SET', KEYS[3], ARGV[3])
             if ARGV[6] == '1' then
               redis.call('ZADD', KEYS[6], ARGV[7], ARGV[1])
@@ -40,14 +56,8 @@ final class RedisScripts {
               redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
             end
             redis.call('ZADD', KEYS[5], id, ARGV[1])
-            local seen = {}
             for i = 8, #ARGV do
-              local b = cjson.decode(ARGV[i])
-              if not seen[bkey(b)] then
-                seen[bkey(b)] = true
-                b['id'] = redis.call('INCR', KEYS[8])
-                redis.call('RPUSH', KEYS[2], cjson.encode(b))
-              end
+              redis.call('RPUSH', KEYS[2], with_id(ARGV[i], redis.call('INCR', KEYS[8])))
             end
             expire({KEYS[1], KEYS[2], KEYS[3]}, tonumber(ARGV[5]))
             return id
@@ -83,9 +93,16 @@ final class RedisScripts {
             for i = 3, #ARGV, 5 do want[ARGV[i] .. '\\0' .. ARGV[i + 1]] = i end
             local n = 0
             for idx, e in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-              local b = cjson.decode(e)
-              local i = want[bkey(b)]
+              -- only the rows being written are decoded
+              local k = raw_bkey(e)
+              local b = nil
+              if not k then
+                b = cjson.decode(e)
+                k = bkey(b)
+              end
+              local i = want[k]
               if i then
+                b = b or cjson.decode(e)
                 b['status'] = ARGV[i + 2]
                 if ARGV[i + 3] == '' then b['finish_time'] = nil else b['finish_time'] = ARGV[i + 3] end
                 if ARGV[i + 4] == '' then b['update_time'] = nil else b['update_time'] = ARGV[i + 4] end

@@ -46,8 +46,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -319,7 +321,13 @@ public final class RedisTransStore implements TransStore {
         args.add(Long.toString(ttl(global.status())));
         args.add(finished ? "1" : "0");
         args.add(Long.toString(global.updateTime() == null ? 0 : global.updateTime().toEpochMilli()));
-        branches.forEach(b -> args.add(RedisJson.branch(b)));
+        // As on the SQL engines, a repeated (branch_id, op) is stored once: the first one wins.
+        Set<String> seen = new HashSet<>();
+        for (TransBranch b : branches) {
+            if (seen.add(b.branchId() + '\0' + b.op())) {
+                args.add(RedisJson.branch(b));
+            }
+        }
         Long id = eval(Script.SAVE_NEW, ScriptOutputType.INTEGER,
                 keys(g(gid), b(gid), s(gid), p + "_u", p + "_a", p + "_f", p + "_seq_g", p + "_seq_b"), args,
                 "transaction " + gid);
