@@ -106,9 +106,7 @@ public final class JdbcTransStore implements TransStore {
 
             @Override
             public RuntimeException unavailable(String what, SQLException e) {
-                SQLException unreachable = unavailability(e);
-                return unreachable == null ? null : new StoreUnavailableException(
-                        dialect.name() + " " + what + " failed: " + describe(unreachable), e);
+                return JdbcTransStore.this.unavailable(what, e);
             }
         });
     }
@@ -709,14 +707,20 @@ public final class JdbcTransStore implements TransStore {
                     pause(attempt);
                     continue;
                 }
-                SQLException unreachable = unavailability(e);
-                if (unreachable != null) {
-                    throw new StoreUnavailableException(
-                            dialect.name() + " " + what + " failed: " + describe(unreachable), e);
+                StoreUnavailableException down = unavailable(what, e);
+                if (down != null) {
+                    throw down;
                 }
                 throw new StoreException(dialect.name() + " " + what + " failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** The 503 for a failure that means the database cannot be reached; null for any other failure. */
+    private StoreUnavailableException unavailable(String what, SQLException e) {
+        SQLException unreachable = unavailability(e);
+        return unreachable == null ? null
+                : new StoreUnavailableException(dialect.name() + " " + what + " failed: " + describe(unreachable), e);
     }
 
     /**

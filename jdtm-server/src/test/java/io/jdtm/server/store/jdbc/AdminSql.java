@@ -1,5 +1,6 @@
 package io.jdtm.server.store.jdbc;
 
+import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.Backends;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,6 +30,21 @@ final class AdminSql {
         String url = "jdbc:mariadb://" + Backends.HOST + ":" + Backends.MARIADB_PORT + "/" + (db == null ? "" : db)
                 + "?sslMode=disable";
         return DriverManager.getConnection(url, "root", "");
+    }
+
+    /**
+     * Drops what a store opened with {@code cfg} created: its Postgres schema or its MariaDB database. Does nothing
+     * when that server is not running (its tests were skipped and wrote nothing).
+     */
+    static void drop(StoreConfig cfg) throws SQLException {
+        boolean postgres = cfg.driver().equals("postgres");
+        if (!Backends.isUp(postgres ? Backends.POSTGRES_PORT : Backends.MARIADB_PORT)) {
+            return;
+        }
+        try (Connection c = postgres ? postgres(null) : mariadb(null)) {
+            exec(c, postgres ? "DROP SCHEMA IF EXISTS " + cfg.schema() + " CASCADE"
+                    : "DROP DATABASE IF EXISTS " + cfg.db());
+        }
     }
 
     static void exec(Connection c, String... statements) throws SQLException {

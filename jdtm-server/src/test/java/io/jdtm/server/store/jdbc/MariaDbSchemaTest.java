@@ -36,9 +36,7 @@ class MariaDbSchemaTest {
 
     @AfterEach
     void dropDatabase() throws Exception {
-        try (Connection c = AdminSql.mariadb(null)) {
-            AdminSql.exec(c, "DROP DATABASE IF EXISTS " + cfg.db());
-        }
+        AdminSql.drop(cfg);
     }
 
     @Test

@@ -37,9 +37,7 @@ class PostgresSchemaTest {
 
     @AfterEach
     void dropSchema() throws Exception {
-        try (Connection c = AdminSql.postgres(null)) {
-            AdminSql.exec(c, "DROP SCHEMA IF EXISTS " + cfg.schema() + " CASCADE");
-        }
+        AdminSql.drop(cfg);
     }
 
     @Test
