@@ -70,31 +70,70 @@ public interface TransStore extends AutoCloseable {
     TransGlobal changeStatus(String gid, StatusChange change);
 
     /**
-     * Sets next_cron_interval, next_cron_time and update_time when the stored status is {@code expected};
-     * otherwise does nothing and returns false.
+     * The prefix of every {@code owner} value that holds a lease: a pass (or a poller claim) owns the transaction
+     * while {@code owner} starts with this prefix and {@code next_cron_time} is after now. Any other owner value
+     * (empty, DTM's own poller tokens, claims of jdtm before 0.2) holds no lease.
      */
-    boolean touchCronTime(String gid, TransStatus expected, long intervalSeconds, Instant nextCronTime, Instant now);
+    String LEASE_PREFIX = "lease:";
+
+    /** Whether {@code g} is under a live lease at {@code now}, held by anyone. */
+    static boolean leased(TransGlobal g, Instant now) {
+        return g.owner().startsWith(LEASE_PREFIX) && g.nextCronTime() != null && g.nextCronTime().isAfter(now);
+    }
+
+    /**
+     * Takes the lease of one unfinished transaction for a pass: sets {@code owner} and {@code next_cron_time =
+     * until} provided the status is prepared, submitted or aborting and nobody holds a live lease on it (see
+     * {@link #leased}). One atomic conditional write.
+     *
+     * @param owner a value starting with {@link #LEASE_PREFIX}, unique to the pass
+     * @return the stored row after the change; empty when the gid is missing, finished or leased by a live pass
+     */
+    Optional<TransGlobal> acquire(String gid, String owner, Instant now, Instant until);
+
+    /**
+     * Extends a lease the caller holds: sets {@code next_cron_time = until} where {@code owner} is exactly
+     * {@code owner} and the status is unfinished.
+     *
+     * @return false when the lease was lost (another owner took the transaction, or it finished or is gone): the
+     *         caller must stop driving the transaction at once
+     */
+    boolean renew(String gid, String owner, Instant until);
+
+    /**
+     * Ends a pass: sets {@code owner = ''}, {@code next_cron_interval}, {@code next_cron_time} (the retry schedule
+     * the pass decided) and {@code update_time} where {@code owner} is exactly {@code owner}; whatever the status.
+     *
+     * @return false (and nothing written) when the caller no longer held the lease
+     */
+    boolean release(String gid, String owner, long intervalSeconds, Instant nextCronTime, Instant now);
 
     /**
      * Claims up to {@code limit} unfinished transactions (status prepared, submitted or aborting) whose
      * next_cron_time is at or before {@code now + lookahead}: atomically moves each one's next_cron_time to
      * {@code now + lease} and sets its owner to {@code owner}, so no other claimer (in this or another process)
-     * gets it until the lease expires. Returns the claimed rows as stored after the claim, oldest due first.
+     * gets it until the lease expires. A row under another live lease (see {@link #leased}) is never claimed, even
+     * when it falls inside the look-ahead. Returns the claimed rows as stored after the claim, oldest due first.
+     *
+     * @param owner a value starting with {@link #LEASE_PREFIX}: the claim is the lease of the pass that follows
      */
     List<TransGlobal> claimDue(Instant now, Duration lookahead, Duration lease, String owner, int limit);
 
     /**
      * Pulls back transactions that backed off far into the future: sets next_cron_time = now for up to
-     * {@code limit} unfinished transactions whose next_cron_time is after {@code now + after}.
+     * {@code limit} unfinished transactions whose next_cron_time is after {@code now + after} and that are not under
+     * a live lease.
      */
     ResetResult resetCronTime(Instant now, Duration after, int limit);
 
     /**
-     * Sets next_cron_time = update_time = now for the gid, whatever its status.
+     * Sets next_cron_time = update_time = now for the gid, whatever its status, unless a pass holds a live lease
+     * on it (it is being driven at this moment; moving its next_cron_time would end the lease early).
      *
+     * @return false when nothing changed because of a live lease
      * @throws NotFoundException when the gid is missing
      */
-    void resetNextCronTime(String gid, Instant now);
+    boolean resetNextCronTime(String gid, Instant now);
 
     /**
      * Retention: deletes up to {@code limit} finished (succeed or failed) transactions, with their branches, whose

@@ -444,21 +444,123 @@ public abstract class TransStoreContract {
         assertThat(find("cs-4").status()).isEqualTo(winner.status());
     }
 
+    // ---- the pass lease ----
+
+    private static final String LEASE_A = TransStore.LEASE_PREFIX + "a-1";
+    private static final String LEASE_B = TransStore.LEASE_PREFIX + "b-1";
+
     @Test
-    void touchCronTimeWritesTheScheduleOnlyInTheExpectedStatus() {
-        store.saveNew(newGlobal("tc-1", TransStatus.SUBMITTED, T0), List.of());
-        Instant t1 = T0.plusSeconds(4);
+    void acquireTakesAFreeUnfinishedRowAndReturnsItAsStored() {
+        store.saveNew(dueAt("lq-1", TransStatus.SUBMITTED, T0.plusSeconds(300)), List.of());
 
-        assertThat(store.touchCronTime("tc-1", TransStatus.SUBMITTED, 20, T0.plusSeconds(24), t1)).isTrue();
-        TransGlobal touched = find("tc-1");
-        assertThat(touched.nextCronInterval()).isEqualTo(20);
-        assertSameTime(touched.nextCronTime(), T0.plusSeconds(24));
-        assertSameTime(touched.updateTime(), t1);
+        Optional<TransGlobal> got = store.acquire("lq-1", LEASE_A, T0, T0.plusSeconds(15));
 
-        assertThat(store.touchCronTime("tc-1", TransStatus.ABORTING, 40, T0.plusSeconds(99), T0.plusSeconds(9)))
-                .isFalse();
-        assertThat(store.touchCronTime("missing", TransStatus.SUBMITTED, 40, T0, T0)).isFalse();
-        assertThat(find("tc-1")).isEqualTo(touched);
+        assertThat(got).isPresent();
+        assertThat(got.get().owner()).isEqualTo(LEASE_A);
+        assertSameTime(got.get().nextCronTime(), T0.plusSeconds(15));
+        assertThat(got.get().status()).isEqualTo(TransStatus.SUBMITTED);
+        TransGlobal stored = find("lq-1");
+        assertThat(stored.owner()).isEqualTo(LEASE_A);
+        assertSameTime(stored.nextCronTime(), T0.plusSeconds(15));
+        assertThat(TransStore.leased(stored, T0.plusSeconds(14))).isTrue();
+        assertThat(TransStore.leased(stored, T0.plusSeconds(16))).isFalse();
+    }
+
+    @Test
+    void aLiveLeaseExcludesEveryOtherTakerUntilItExpiresOrIsReleased() {
+        store.saveNew(dueAt("lq-2", TransStatus.SUBMITTED, T0.minusSeconds(1)), List.of());
+        assertThat(store.acquire("lq-2", LEASE_A, T0, T0.plusSeconds(15))).isPresent();
+
+        // another pass, a claim (even with a look-ahead past the lease), resets: all refused while the lease lives
+        assertThat(store.acquire("lq-2", LEASE_B, T0.plusSeconds(5), T0.plusSeconds(20))).isEmpty();
+        assertThat(store.claimDue(T0.plusSeconds(5), Duration.ofSeconds(60), RETRY_INTERVAL, LEASE_B, 10)).isEmpty();
+        assertThat(store.resetNextCronTime("lq-2", T0.plusSeconds(5))).isFalse();
+        assertThat(store.resetCronTime(T0.plusSeconds(5), Duration.ZERO, 10)).isEqualTo(new ResetResult(0, false));
+        assertThat(find("lq-2").owner()).isEqualTo(LEASE_A);
+        assertSameTime(find("lq-2").nextCronTime(), T0.plusSeconds(15));
+
+        // an expired lease is free for anyone
+        Optional<TransGlobal> taken = store.acquire("lq-2", LEASE_B, T0.plusSeconds(16), T0.plusSeconds(30));
+        assertThat(taken).isPresent();
+        assertThat(taken.get().owner()).isEqualTo(LEASE_B);
+    }
+
+    @Test
+    void renewExtendsOnlyTheHoldersOwnLease() {
+        store.saveNew(dueAt("lq-3", TransStatus.SUBMITTED, T0), List.of());
+        assertThat(store.acquire("lq-3", LEASE_A, T0, T0.plusSeconds(10))).isPresent();
+
+        assertThat(store.renew("lq-3", LEASE_A, T0.plusSeconds(25))).isTrue();
+        assertSameTime(find("lq-3").nextCronTime(), T0.plusSeconds(25));
+        assertThat(store.renew("lq-3", LEASE_B, T0.plusSeconds(99))).isFalse();
+        assertSameTime(find("lq-3").nextCronTime(), T0.plusSeconds(25));
+
+        // expired and taken over by B: A's renew fails, even after B released (owner '' is not A)
+        assertThat(store.acquire("lq-3", LEASE_B, T0.plusSeconds(30), T0.plusSeconds(40))).isPresent();
+        assertThat(store.renew("lq-3", LEASE_A, T0.plusSeconds(60))).isFalse();
+        assertThat(store.release("lq-3", LEASE_B, 10, T0.plusSeconds(45), T0.plusSeconds(35))).isTrue();
+        assertThat(store.renew("lq-3", LEASE_A, T0.plusSeconds(60))).isFalse();
+        assertThat(find("lq-3").owner()).isEmpty();
+
+        // a finished transaction cannot be renewed
+        assertThat(store.acquire("lq-3", LEASE_A, T0.plusSeconds(50), T0.plusSeconds(60))).isPresent();
+        store.changeStatus("lq-3", StatusChange.of(TransStatus.SUBMITTED, TransStatus.SUCCEED, T0.plusSeconds(51)));
+        assertThat(store.renew("lq-3", LEASE_A, T0.plusSeconds(70))).isFalse();
+        assertThat(store.renew("missing", LEASE_A, T0.plusSeconds(70))).isFalse();
+    }
+
+    @Test
+    void releaseWritesTheScheduleAndFreesTheRowOnlyForTheHolder() {
+        store.saveNew(dueAt("lq-4", TransStatus.SUBMITTED, T0), List.of());
+        assertThat(store.acquire("lq-4", LEASE_A, T0, T0.plusSeconds(10))).isPresent();
+        TransGlobal held = find("lq-4");
+
+        assertThat(store.release("lq-4", LEASE_B, 40, T0.plusSeconds(40), T0.plusSeconds(2))).isFalse();
+        assertThat(find("lq-4")).isEqualTo(held);
+
+        assertThat(store.release("lq-4", LEASE_A, 20, T0.plusSeconds(24), T0.plusSeconds(4))).isTrue();
+        TransGlobal released = find("lq-4");
+        assertThat(released.owner()).isEmpty();
+        assertThat(released.nextCronInterval()).isEqualTo(20);
+        assertSameTime(released.nextCronTime(), T0.plusSeconds(24));
+        assertSameTime(released.updateTime(), T0.plusSeconds(4));
+        assertThat(TransStore.leased(released, T0)).isFalse();
+        assertThat(store.release("lq-4", LEASE_A, 40, T0.plusSeconds(40), T0.plusSeconds(5))).isFalse();
+
+        // released before its schedule: anyone may take it at once (a re-submit), the poller only when due
+        assertThat(store.claimDue(T0.plusSeconds(5), Duration.ZERO, RETRY_INTERVAL, LEASE_B, 10)).isEmpty();
+        assertThat(store.acquire("lq-4", LEASE_B, T0.plusSeconds(5), T0.plusSeconds(15))).isPresent();
+    }
+
+    @Test
+    void acquireRefusesFinishedAndMissingRowsAndIgnoresForeignOwnerValues() {
+        store.saveNew(dueAt("lq-5", TransStatus.SUCCEED, T0.plusSeconds(300)), List.of());
+        assertThat(store.acquire("lq-5", LEASE_A, T0, T0.plusSeconds(10))).isEmpty();
+        assertThat(store.acquire("missing", LEASE_A, T0, T0.plusSeconds(10))).isEmpty();
+
+        // DTM's poller (and jdtm before leases) left random tokens in owner: they hold no lease
+        TransGlobal legacy = new TransGlobal(0, "lq-6", TransType.SAGA, TransStatus.SUBMITTED, "", "http", T0, T0,
+                null, null, "", "", TransOptions.NONE, "", 10, T0.plusSeconds(300), "9b1deb4d-3b7d-4bad", "");
+        store.saveNew(legacy, List.of());
+        assertThat(TransStore.leased(find("lq-6"), T0)).isFalse();
+        assertThat(store.resetNextCronTime("lq-6", T0)).isTrue();
+        assertThat(store.acquire("lq-6", LEASE_A, T0, T0.plusSeconds(10))).isPresent();
+    }
+
+    @Test
+    void concurrentAcquiresOfOneRowLetExactlyOneWin() throws Exception {
+        store.saveNew(dueAt("lq-7", TransStatus.SUBMITTED, T0), List.of());
+
+        List<Outcome<Boolean>> results = concurrently(16, i -> () ->
+                store.acquire("lq-7", TransStore.LEASE_PREFIX + "w" + i, T0, T0.plusSeconds(30)).isPresent());
+
+        assertThat(results).allSatisfy(r -> assertThat(r.error()).isNull());
+        assertThat(results.stream().filter(Outcome::value)).hasSize(1);
+        int winner = 0;
+        while (!results.get(winner).value()) {
+            winner++;
+        }
+        assertThat(find("lq-7").owner()).isEqualTo(TransStore.LEASE_PREFIX + "w" + winner);
     }
 
     // ---- the poller's claim ----
@@ -491,14 +593,15 @@ public abstract class TransStoreContract {
         // touch 1×RetryInterval ahead → found; after succeed → never.
         store.saveNew(dueAt("la-1", TransStatus.SUBMITTED, T0), List.of());
         Duration lookahead = RETRY_INTERVAL.multipliedBy(2);
-        assertThat(gids(store.claimDue(T0, Duration.ZERO, RETRY_INTERVAL, "o", 1))).containsExactly("la-1");
+        assertThat(gids(store.claimDue(T0, Duration.ZERO, RETRY_INTERVAL, LEASE_A, 1))).containsExactly("la-1");
 
-        assertThat(store.touchCronTime("la-1", TransStatus.SUBMITTED, 10, T0.plus(RETRY_INTERVAL.multipliedBy(3)),
-                T0)).isTrue();
-        assertThat(store.claimDue(T0, lookahead, RETRY_INTERVAL, "o", 1)).isEmpty();
+        assertThat(store.release("la-1", LEASE_A, 10, T0.plus(RETRY_INTERVAL.multipliedBy(3)), T0)).isTrue();
+        assertThat(store.claimDue(T0, lookahead, RETRY_INTERVAL, LEASE_A, 1)).isEmpty();
 
-        assertThat(store.touchCronTime("la-1", TransStatus.SUBMITTED, 10, T0.plus(RETRY_INTERVAL), T0)).isTrue();
-        assertThat(gids(store.claimDue(T0, lookahead, RETRY_INTERVAL, "o", 1))).containsExactly("la-1");
+        assertThat(gids(store.claimDue(T0.plus(RETRY_INTERVAL.multipliedBy(3)), Duration.ZERO, RETRY_INTERVAL,
+                LEASE_A, 1))).containsExactly("la-1");
+        assertThat(store.release("la-1", LEASE_A, 10, T0.plus(RETRY_INTERVAL), T0)).isTrue();
+        assertThat(gids(store.claimDue(T0, lookahead, RETRY_INTERVAL, LEASE_A, 1))).containsExactly("la-1");
 
         store.changeStatus("la-1", StatusChange.of(TransStatus.SUBMITTED, TransStatus.SUCCEED, T0));
         assertThat(store.claimDue(T0.plus(Duration.ofDays(1)), Duration.ofDays(1), RETRY_INTERVAL, "o", 10))
@@ -590,8 +693,8 @@ public abstract class TransStoreContract {
         store.saveNew(dueAt("rn-2", TransStatus.SUCCEED, T0.plusSeconds(300)), List.of());
         Instant now = T0.plusSeconds(7);
 
-        store.resetNextCronTime("rn-1", now);
-        store.resetNextCronTime("rn-2", now);
+        assertThat(store.resetNextCronTime("rn-1", now)).isTrue();
+        assertThat(store.resetNextCronTime("rn-2", now)).isTrue();
 
         for (String gid : List.of("rn-1", "rn-2")) {
             TransGlobal g = find(gid);
