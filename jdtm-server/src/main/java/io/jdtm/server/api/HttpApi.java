@@ -15,7 +15,6 @@ import io.jdtm.protocol.TransStatus;
 import io.jdtm.protocol.TransType;
 import io.jdtm.server.metrics.ServerMetrics;
 import io.jdtm.server.store.KvRow;
-import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.Page;
 import io.jdtm.server.store.ResetResult;
 import io.jdtm.server.store.ScanQuery;
@@ -101,14 +100,8 @@ public final class HttpApi {
             ResetResult rr = store.resetCronTime(service.clock().instant(), Duration.ofSeconds(timeout), limit);
             return ordered("has_remaining", rr.hasRemaining(), "succeed_count", rr.count());
         }));
-        r.post(BASE + "/resetNextCronTime", (req, res) -> operation(res, () -> {
-            String gid = gidOfBody(req);
-            try {
-                store.resetNextCronTime(gid, service.clock().instant());
-            } catch (NotFoundException e) {
-                throw DtmException.notFound("no transaction with gid '" + gid + "'");
-            }
-        }));
+        r.post(BASE + "/resetNextCronTime", (req, res) -> operation(res,
+                () -> service.resetNextCronTime(gidOfBody(req))));
         r.get(BASE + "/subscribe", (req, res) -> operation(res,
                 () -> service.subscribe(param(req, "topic"), param(req, "url"), param(req, "remark"))));
         r.get(BASE + "/unsubscribe", (req, res) -> operation(res,

@@ -8,16 +8,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The retry poller (spec §6.12). It claims due transactions in batches with an owner lease of
- * {@code RetryInterval} seconds (so several TM instances can share one store), and drives up to
+ * {@code RetryInterval} seconds (so several TM instances can share one store); each claim is the lease of the pass
+ * that follows (see {@code io.jdtm.server.trans.Passes}), renewed by that pass while it runs. It drives up to
  * {@code CronConcurrency} of them at once, each on its own virtual thread: a backlog is drained in parallel, not one
  * at a time. When nothing is due it idles {@code TransCronInterval} minus up to one second of jitter. The loop
  * catches everything per round and never dies; while the store is unavailable it retries every second and logs the
@@ -36,8 +35,6 @@ public final class Poller implements AutoCloseable {
     private final int batch;
     private final Semaphore slots;
     private final int concurrency;
-    private final String instance = UUID.randomUUID().toString().substring(0, 8);
-    private final AtomicLong claims = new AtomicLong();
     private final Outage outage = new Outage();
     private volatile boolean running;
     private Thread loop;
@@ -116,8 +113,7 @@ public final class Poller implements AutoCloseable {
     /** Claims up to one batch of due transactions and starts a pass for each as a slot frees. */
     private int claimAndStart() {
         int want = Math.min(batch, Math.max(1, slots.availablePermits()));
-        String owner = instance + "-" + claims.incrementAndGet();
-        List<TransGlobal> due = store.claimDue(clock.instant(), Duration.ZERO, lease, owner, want);
+        List<TransGlobal> due = store.claimDue(clock.instant(), Duration.ZERO, lease, service.newLeaseOwner(), want);
         for (TransGlobal g : due) {
             acquireSlot();
             Thread.startVirtualThread(() -> {
@@ -140,8 +136,7 @@ public final class Poller implements AutoCloseable {
      * @return how many transactions were processed
      */
     public int runOnce(Duration lookahead) {
-        String owner = instance + "-" + claims.incrementAndGet();
-        List<TransGlobal> due = store.claimDue(clock.instant(), lookahead, lease, owner, ROUND_LIMIT);
+        List<TransGlobal> due = store.claimDue(clock.instant(), lookahead, lease, service.newLeaseOwner(), ROUND_LIMIT);
         List<Thread> threads = new ArrayList<>(due.size());
         for (TransGlobal g : due) {
             acquireSlot();

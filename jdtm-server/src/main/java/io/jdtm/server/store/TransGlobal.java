@@ -83,6 +83,13 @@ public record TransGlobal(
                 extData);
     }
 
+    /** This row held by a pass: {@code owner} is the pass's lease, {@code until} its end (the stored next_cron_time). */
+    public TransGlobal withLease(String leaseOwner, Instant until) {
+        return new TransGlobal(id, gid, transType, status, queryPrepared, protocol, createTime, updateTime,
+                finishTime, rollbackTime, result, rollbackReason, options, customData, nextCronInterval, until,
+                leaseOwner, extData);
+    }
+
     /** The copy a successful {@link TransStore#changeStatus} leaves in the store. */
     public TransGlobal afterChange(StatusChange c) {
         return new TransGlobal(id, gid, transType, c.to(), queryPrepared, protocol, createTime, c.now(),

@@ -33,6 +33,12 @@ final class Engine {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     /** A success this long after the last touch refreshes the schedule (a heartbeat for long passes). */
     private static final Duration HEARTBEAT = Duration.ofMillis(1500);
+    /**
+     * How much of its lease a pass keeps in reserve: it starts a branch call only when the lease outlasts the
+     * call's timeout by this much, and decides only while this much is left. It covers clock skew between TM
+     * hosts, the whole-second rounding of SQL stores and scheduling delays.
+     */
+    static final Duration LEASE_MARGIN = Duration.ofSeconds(2);
 
     final TransStore store;
     final BranchCaller caller;
@@ -87,6 +93,52 @@ final class Engine {
         return Duration.ofSeconds(t > 0 ? t : config.requestTimeout());
     }
 
+    /**
+     * How long a pass takes its lease for, from now: at least the poller's lease ({@code RetryInterval}) and the
+     * transaction's base interval, and room for two branch calls with their margin, so a pass of quick branches
+     * never has to renew.
+     */
+    Duration leaseLength(TransGlobal g) {
+        long t = g.options().requestTimeout() > 0 ? g.options().requestTimeout() : config.requestTimeout();
+        return leaseLength(baseInterval(g), t);
+    }
+
+    /** {@link #leaseLength(TransGlobal)} for a transaction whose options are not known yet. */
+    Duration defaultLeaseLength() {
+        return leaseLength(config.retryInterval(), config.requestTimeout());
+    }
+
+    private Duration leaseLength(long base, long requestTimeout) {
+        long twoCalls = 2 * (requestTimeout + LEASE_MARGIN.toSeconds());
+        return Duration.ofSeconds(Math.max(Math.max(config.retryInterval(), base), twoCalls));
+    }
+
+    /**
+     * Makes sure the pass's lease lasts {@code need} plus {@link #LEASE_MARGIN} from now, renewing it in the store
+     * when it does not. A pass calls this before each branch call (with the call's timeout) and before each
+     * decision (with zero), so it never acts on a lease another TM may already have taken over.
+     *
+     * @throws LeaseLostException when the lease was lost; the pass must stop
+     */
+    void ensureLease(Pass p, Duration need) {
+        synchronized (p) {
+            if (p.lost()) {
+                throw new LeaseLostException(p.gid(), "its lease was lost or its status changed under it");
+            }
+            Instant now = now();
+            if (!p.leaseUntil().isBefore(now.plus(need).plus(LEASE_MARGIN))) {
+                return;
+            }
+            Instant until = Pass.floorSeconds(now.plus(leaseLength(p.global())));
+            if (!store.renew(p.gid(), p.token(), until)) {
+                p.markLost();
+                throw new LeaseLostException(p.gid(), "its lease was taken over or the transaction finished");
+            }
+            p.leaseUntil(until);
+            log.debug("{} lease renewed until {}", p.gid(), until);
+        }
+    }
+
     /** The wall-clock limit of one saga phase: RequestTimeout + 2 seconds. */
     Duration phaseLimit(Pass p) {
         return requestTimeout(p).plusSeconds(2);
@@ -104,12 +156,14 @@ final class Engine {
     void changeStatus(Pass p, TransStatus to, String reason, String result) {
         TransStatus from = p.status();
         Transitions.check(from, to);
+        ensureLease(p, Duration.ZERO);
         try {
             TransGlobal after = store.changeStatus(p.gid(), new StatusChange(from, to, reason, result, now()));
             // keep the pass's own options (a submit-after-prepare pass runs with the request's options)
             p.global(after.withOptions(p.options()).withCustomData(p.global().customData())
                     .withCreateTime(p.global().createTime()));
         } catch (NotFoundException e) {
+            p.markLost();
             throw DtmException.error("status of " + p.gid() + " is no longer " + from + ": changed concurrently");
         }
         log.debug("{} {} -> {}", p.gid(), from, to);
@@ -131,6 +185,8 @@ final class Engine {
             try {
                 store.updateBranches(p.gid(), p.status(), List.of(b.withStatus(newStatus, now())));
             } catch (NotFoundException e) {
+                // someone else moved the global status (a forceStop): this pass's view is no longer true
+                p.markLost();
                 throw DtmException.error("branch " + b.branchId() + "/" + b.op() + " of " + p.gid()
                         + " not written: the global status is no longer " + p.status());
             }
@@ -142,7 +198,8 @@ final class Engine {
 
     /**
      * {@link #execBranch} for a call running on its own virtual thread: a failure of the pass machinery (a lost
-     * compare-and-set, a storage error) becomes an {@link Outcome#ERROR} result, retried like any other error.
+     * compare-and-set, a storage error, a lost lease) becomes an {@link Outcome#ERROR} result, retried like any
+     * other error; the pass thread sees a lost lease itself before it starts or decides anything else.
      */
     BranchResult execBranchQuietly(Pass p, TransBranch b) {
         try {
@@ -154,6 +211,7 @@ final class Engine {
 
     /** Calls a URL on behalf of the transaction (branch, QueryPrepared or workflow callback); no status write. */
     BranchResult call(Pass p, String url, String branchId, String op, byte[] payload) {
+        ensureLease(p, requestTimeout(p));
         TransGlobal g = p.global();
         boolean xa = g.transType() == TransType.XA;
         BranchCall c = new BranchCall(url, g.gid(), g.transType().wire(), branchId, op, xa ? new byte[0] : payload,
@@ -195,9 +253,12 @@ final class Engine {
         touchAt(p, interval, now.plusSeconds(interval), now);
     }
 
+    /**
+     * Records the schedule the pass decided. It is written when the pass releases its lease: while the pass runs,
+     * the stored next_cron_time is the lease, which keeps every other pass away.
+     */
     void touchAt(Pass p, long interval, Instant next, Instant now) {
-        store.touchCronTime(p.gid(), p.status(), interval, next, now);
-        p.touched(interval, now);
+        p.touched(interval, next, now);
     }
 
     private void alertIfNeeded(Pass p, long interval, long base, String url, String detail) {

@@ -4,23 +4,40 @@ import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.store.TransGlobal;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * The state of one processing pass over one transaction: the in-memory view of the global row, the options in
- * force, and the schedule bookkeeping of spec §6.4. Branch calls of a concurrent saga touch it from several
- * virtual threads, so the mutable parts are guarded by this object.
+ * force, the lease the pass holds in the store ({@link #token()} until {@link #leaseUntil()}), and the retry
+ * schedule the pass decided (spec §6.4), written when the pass releases its lease. Branch calls of a concurrent
+ * saga touch it from several virtual threads, so the mutable parts are guarded by this object.
  */
 final class Pass {
     private volatile TransGlobal global;
     final Instant start;
+    private final String token;
+    private Instant leaseUntil;
+    private boolean lost;
     private Instant lastTouch;
     private long interval;
+    /** The next try the pass decided, or null when it touched nothing (then the lease's end stays the schedule). */
+    private Instant next;
 
-    Pass(TransGlobal global, Instant start) {
+    Pass(TransGlobal global, Instant start, String token, Instant leaseUntil) {
         this.global = global;
         this.start = start;
+        this.token = token;
+        this.leaseUntil = floorSeconds(leaseUntil);
         this.lastTouch = start;
         this.interval = global.nextCronInterval();
+    }
+
+    /**
+     * Lease ends are kept in whole seconds, rounded down: SQL engines store whole seconds, so the pass never
+     * believes in a lease longer than the stored one.
+     */
+    static Instant floorSeconds(Instant t) {
+        return t.truncatedTo(ChronoUnit.SECONDS);
     }
 
     TransGlobal global() {
@@ -43,6 +60,28 @@ final class Pass {
         return global.gid();
     }
 
+    /** The owner value of this pass's lease in the store. */
+    String token() {
+        return token;
+    }
+
+    synchronized Instant leaseUntil() {
+        return leaseUntil;
+    }
+
+    synchronized void leaseUntil(Instant until) {
+        this.leaseUntil = floorSeconds(until);
+    }
+
+    /** Whether the pass found its lease taken over: it must not call, write or decide anything more. */
+    synchronized boolean lost() {
+        return lost;
+    }
+
+    synchronized void markLost() {
+        this.lost = true;
+    }
+
     synchronized long interval() {
         return interval;
     }
@@ -51,8 +90,14 @@ final class Pass {
         return lastTouch;
     }
 
-    synchronized void touched(long newInterval, Instant at) {
+    /** The schedule to write when the pass ends: what it decided, else the end of its lease. */
+    synchronized Instant nextCronTime() {
+        return next != null ? next : leaseUntil;
+    }
+
+    synchronized void touched(long newInterval, Instant nextTry, Instant at) {
         this.interval = newInterval;
+        this.next = nextTry;
         this.lastTouch = at;
     }
 }

@@ -7,7 +7,9 @@ import io.jdtm.server.branch.BranchResult;
 import io.jdtm.server.store.TransBranch;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -15,14 +17,22 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Saga (spec §6.7). Rows are stored {@code [c0, a0, c1, a1, …]}: compensate of step k at 2k, action at 2k+1.
  * A pass runs the forward phase (actions, sequentially or concurrently by {@code orders}), decides succeed or
  * aborting, then the backward phase (compensations, last step first). Branch calls run on their own virtual
  * threads; only the pass thread reads and writes the in-memory statuses.
+ *
+ * <p>Unlike DTM, a phase never ends with one of its calls still running: it waits for every call it started (each
+ * ends within the request timeout), so no call of this pass overlaps a later pass, and the rollback is decided
+ * from the stored branch statuses read at the moment of the decision, plus the actions this pass called without
+ * learning their outcome (they may have taken effect).
  */
 final class SagaProcessor implements TransProcessor {
+    private static final Logger log = LoggerFactory.getLogger(SagaProcessor.class);
     private static final Duration MAX_WAIT = Duration.ofSeconds(3);
 
     private record Done(int step, BranchResult result) {}
@@ -106,6 +116,7 @@ final class SagaProcessor implements TransProcessor {
                 e.changeStatus(p, TransStatus.ABORTING, e.timeoutReason(p));
             }
             boolean[] started = new boolean[n];
+            boolean[] called = new boolean[n];
             for (int k = 0; k < n; k++) {
                 if (action(k) == BranchStatus.FAILED) {
                     forward.failed = true;
@@ -121,13 +132,16 @@ final class SagaProcessor implements TransProcessor {
                     k -> rows.get(2 * k + 1),
                     d -> {
                         int k = d.step();
+                        called[k] = true;
                         switch (d.result().outcome()) {
                             case SUCCESS -> st[2 * k + 1] = BranchStatus.SUCCEED;
                             case FAILURE -> {
                                 st[2 * k + 1] = BranchStatus.FAILED;
                                 forward.failed = true;
-                                forward.failReason = "url:" + rows.get(2 * k + 1).url() + " return failed: "
-                                        + d.result().detail();
+                                if (forward.failReason == null) {
+                                    forward.failReason = "url:" + rows.get(2 * k + 1).url() + " return failed: "
+                                            + d.result().detail();
+                                }
                             }
                             default -> {
                                 if (retryLimit > 0) {
@@ -158,7 +172,7 @@ final class SagaProcessor implements TransProcessor {
             if (p.status() != TransStatus.ABORTING) {
                 return;
             }
-            rollback(started);
+            rollback(called);
         }
 
         private boolean allActionsSucceeded() {
@@ -170,15 +184,21 @@ final class SagaProcessor implements TransProcessor {
             return true;
         }
 
-        private void rollback(boolean[] started) {
-            // An action that may run now could have been started by an earlier pass; an action started in this
-            // pass that has not answered may have taken effect. Both are compensated.
-            boolean[] mayRun = new boolean[n];
+        /**
+         * The backward phase. Which steps to compensate is decided from the branch statuses stored now (this pass
+         * holds the lease and none of its calls is running, so nothing else can change them): every action that
+         * succeeded or failed, every action this pass called without learning the outcome, and every action
+         * still prepared that may run, since an earlier pass (cut short by a crash) may have called it.
+         */
+        private void rollback(boolean[] called) {
+            List<TransBranch> stored = e.store.findBranches(p.gid());
+            refresh(stored);
+            boolean[] mayHaveRun = new boolean[n];
             for (int k = 0; k < n; k++) {
-                mayRun[k] = action(k) == BranchStatus.PREPARED && actionMayRun(k);
+                mayHaveRun[k] = action(k) == BranchStatus.PREPARED && (called[k] || actionMayRun(k));
             }
             for (int k = 0; k < n; k++) {
-                if ((started[k] || mayRun[k]) && action(k) == BranchStatus.PREPARED) {
+                if (mayHaveRun[k]) {
                     st[2 * k + 1] = BranchStatus.SUCCEED;
                 }
             }
@@ -206,34 +226,76 @@ final class SagaProcessor implements TransProcessor {
             }
         }
 
+        /** Takes the statuses of {@code stored} for the rows of this saga, matched by branch id and op. */
+        private void refresh(List<TransBranch> stored) {
+            Map<String, BranchStatus> byKey = new HashMap<>();
+            for (TransBranch b : stored) {
+                byKey.put(b.branchId() + "\u0000" + b.op(), b.status());
+            }
+            for (int i = 0; i < st.length; i++) {
+                TransBranch r = rows.get(i);
+                BranchStatus s = byKey.get(r.branchId() + "\u0000" + r.op());
+                if (s != null) {
+                    st[i] = s;
+                }
+            }
+        }
+
         /**
-         * One phase: while {@code go} holds, starts every step that is {@code startable} and not yet started (in
-         * step order, or last step first when {@code reverse}), then handles one completion at a time on this
-         * thread. Ends when nothing is in flight or the phase's wall-clock limit passes; calls still in flight
-         * keep running and write their status when they answer.
+         * One phase: while {@code go} holds and the phase's wall-clock limit has not passed, starts every step
+         * that is {@code startable} and not yet started (in step order, or last step first when {@code reverse}),
+         * then handles one completion at a time on this thread. Before it returns (or throws) it waits for every
+         * call it started; their results are handled too.
          */
         private void runPhase(boolean[] started, boolean reverse, BooleanSupplier go, IntPredicate startable,
                 IntFunction<TransBranch> rowOf, Consumer<Done> onDone) {
             Instant deadline = e.now().plus(e.phaseLimit(p));
             int inflight = 0;
-            while (go.getAsBoolean()) {
-                for (int i = 0; i < n; i++) {
-                    int k = reverse ? n - 1 - i : i;
-                    if (!started[k] && startable.test(k)) {
-                        started[k] = true;
-                        inflight++;
-                        start(k, rowOf.apply(k));
+            try {
+                while (go.getAsBoolean() && e.now().isBefore(deadline)) {
+                    for (int i = 0; i < n; i++) {
+                        int k = reverse ? n - 1 - i : i;
+                        if (!started[k] && startable.test(k)) {
+                            // the lease must outlast this call: checked (and renewed) here, on the pass thread
+                            e.ensureLease(p, e.requestTimeout(p));
+                            started[k] = true;
+                            inflight++;
+                            start(k, rowOf.apply(k));
+                        }
                     }
-                }
-                if (inflight == 0) {
-                    return;
-                }
-                Done d = poll(deadline);
-                if (d == null) {
-                    if (!e.now().isBefore(deadline)) {
+                    if (inflight == 0) {
                         return;
                     }
-                    continue;
+                    Done d = poll(deadline);
+                    if (d != null) {
+                        inflight--;
+                        onDone.accept(d);
+                    }
+                }
+            } finally {
+                drain(inflight, onDone);
+            }
+        }
+
+        /**
+         * Waits for the {@code inflight} calls still running. Each ends within the request timeout (the HTTP
+         * client enforces it), which the lease covers; the bound here only guards against a client that does not.
+         */
+        private void drain(int inflight, Consumer<Done> onDone) {
+            Instant limit = e.now().plus(e.requestTimeout(p)).plus(Engine.LEASE_MARGIN);
+            while (inflight > 0) {
+                Duration left = Duration.between(e.now(), limit);
+                Done d;
+                try {
+                    d = done.poll(Math.max(1, left.toMillis()), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (d == null) {
+                    log.warn("{}: {} branch call(s) did not end within the request timeout; the pass ends anyway",
+                            p.gid(), inflight);
+                    return;
                 }
                 inflight--;
                 onDone.accept(d);

@@ -30,6 +30,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,7 @@ public final class TransService {
 
     private final Engine engine;
     private final Map<TransType, TransProcessor> processors = new EnumMap<>(TransType.class);
+    private final Passes passes;
 
     public TransService(TransStore store, BranchCaller caller, Clock clock, ServerConfig config,
             ServerMetrics metrics) {
@@ -54,6 +56,12 @@ public final class TransService {
         processors.put(TransType.TCC, TccXaProcessor.tcc());
         processors.put(TransType.XA, TccXaProcessor.xa());
         processors.put(TransType.WORKFLOW, new WorkflowProcessor());
+        this.passes = new Passes(engine, processors);
+    }
+
+    /** A new lease owner value for a poller claim: the claim is the lease of the pass that follows. */
+    public String newLeaseOwner() {
+        return passes.newToken();
     }
 
     public TransStore store() {
@@ -90,15 +98,16 @@ public final class TransService {
         }
         TransGlobal g = newGlobal(req, type, TransStatus.SUBMITTED);
         List<TransBranch> branches = buildBranches(req, type, g.createTime());
+        // saved with the lease of its first pass, so no other pass can start before that one ends
+        TransGlobal leased = g.withLease(passes.newToken(), g.createTime().plus(engine.leaseLength(g)));
         try {
-            TransGlobal saved = engine.store.saveNew(g, branches);
-            process(saved, branches, req.options().waitResult());
+            TransGlobal saved = engine.store.saveNew(leased, branches);
+            process(Passes.Start.leased(saved, branches), req.options().waitResult(), true);
             return;
         } catch (UniqueConflictException e) {
             // exists: decide below
         }
         TransGlobal existing = load(g.gid());
-        TransGlobal forPass;
         if (existing.status() == TransStatus.PREPARED) {
             try {
                 existing = engine.store.changeStatus(g.gid(),
@@ -111,11 +120,11 @@ public final class TransService {
             throw DtmException.failure("current status '" + existing.status() + "', cannot sumbmit.");
         }
         // the pass runs with the submit request's options and create time (spec §3.4, §6.6)
-        forPass = existing.withOptions(g.options()).withCreateTime(g.createTime());
-        if (!g.customData().isEmpty()) {
-            forPass = forPass.withCustomData(g.customData());
-        }
-        process(forPass, engine.store.findBranches(g.gid()), req.options().waitResult());
+        UnaryOperator<TransGlobal> own = stored -> {
+            TransGlobal a = stored.withOptions(g.options()).withCreateTime(g.createTime());
+            return g.customData().isEmpty() ? a : a.withCustomData(g.customData());
+        };
+        process(Passes.Start.acquire(existing, own), req.options().waitResult(), true);
     }
 
     private void submitWorkflow(TransRequest req) {
@@ -156,7 +165,7 @@ public final class TransService {
                     + "', cannot abort.");
         }
         TransGlobal after = cas(g, TransStatus.ABORTING, req.rollbackReason());
-        process(after, engine.store.findBranches(gid), after.options().waitResult());
+        process(Passes.Start.acquire(after, null), after.options().waitResult(), false);
     }
 
     /** {@code POST /forceStop} (spec §3.6): to failed without calling any branch. */
@@ -253,54 +262,89 @@ public final class TransService {
     // ---------------------------------------------------------------- processing
 
     /**
-     * Runs one pass for a transaction: synchronously when {@code waitResult}, reporting the outcome as DTM does
-     * (spec §6.3); otherwise in the background.
+     * Drives a transaction (see {@link Passes}): synchronously when {@code waitResult}, reporting the outcome as
+     * DTM does (spec §6.3); otherwise in the background. {@code wasSubmitted}: the caller made or found the
+     * transaction submitted, so anything but {@code succeed} afterwards is reported as a FAILURE.
      */
-    void process(TransGlobal g, List<TransBranch> branches, boolean waitResult) {
+    private void process(Passes.Start start, boolean waitResult, boolean wasSubmitted) {
         if (!waitResult) {
             Thread.startVirtualThread(() -> {
-                try {
-                    runPass(g, branches);
-                } catch (RuntimeException e) {
-                    logPassError(g.gid(), e);
+                Passes.Result r = passes.drive(start);
+                if (r.error() != null) {
+                    logPassError(start.gid(), r.error());
                 }
             });
             return;
         }
-        boolean wasSubmitted = g.status() == TransStatus.SUBMITTED;
-        Pass p = runPass(g, branches);
-        if (wasSubmitted && p.status() != TransStatus.SUCCEED) {
-            String reason = p.global().rollbackReason();
+        Passes.Result r = passes.drive(start);
+        if (r.error() == null && !r.driven()) {
+            r = awaitElsewhere(start.gid());
+        }
+        if (r.error() != null) {
+            throw r.error();
+        }
+        TransGlobal after = r.global();
+        if (wasSubmitted && (after == null || after.status() != TransStatus.SUCCEED)) {
+            String reason = after == null ? "" : after.rollbackReason();
             throw DtmException.failure(reason.isEmpty() ? "wait result not return success:" : reason);
         }
     }
 
-    /** One pass, with metrics; throws the pass's error (a quiet stop is not an error). */
-    Pass runPass(TransGlobal g, List<TransBranch> branches) {
-        Pass p = new Pass(g, engine.now());
-        boolean ok = false;
-        try {
-            processors.get(g.transType()).processOnce(engine, p, branches);
-            ok = true;
-        } catch (MsgProcessor.QuietStop q) {
-            ok = true;
-        } catch (StoreUnavailableException e) {
-            throw e; // the API answers 503; the stored transaction is driven again by the poller
-        } catch (StoreException e) {
-            throw DtmException.error("storage error while processing " + g.gid() + ": " + e.getMessage(), e);
-        } finally {
-            engine.metrics.transaction(g.transType().wire(), ok,
-                    Duration.between(g.createTime(), engine.now()).toMillis() / 1000.0);
+    /**
+     * {@code wait_result} for a transaction another TM is driving: watches the stored row until it is finished,
+     * or drives it here once its lease is free, for at most two saga phase limits; then reports what it saw.
+     */
+    private Passes.Result awaitElsewhere(String gid) {
+        TransGlobal last = null;
+        long limit = 2 * (engine.config.requestTimeout() + 2);
+        Instant deadline = engine.now().plusSeconds(limit);
+        while (true) {
+            Optional<TransGlobal> g = engine.store.findGlobal(gid);
+            if (g.isEmpty()) {
+                return new Passes.Result(last, null, true);
+            }
+            last = g.get();
+            Instant now = engine.now();
+            if (last.status().isFinal() || !now.isBefore(deadline)) {
+                return new Passes.Result(last, null, true);
+            }
+            if (!TransStore.leased(last, now)) {
+                Passes.Result r = passes.drive(Passes.Start.acquire(last, null));
+                if (r.driven() || r.error() != null) {
+                    return r;
+                }
+            }
+            try {
+                Thread.sleep(50); // polling another TM's progress in the shared store; bounded by the deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Passes.Result(last, null, true);
+            }
         }
-        return p;
     }
 
-    /** A poller pass over a claimed transaction: always synchronous; expected outcomes are not logged loudly. */
+    /** A poller pass over a claimed transaction (the claim is its lease): synchronous; outcomes only logged. */
     public void processClaimed(TransGlobal g) {
+        Passes.Result r = passes.drive(Passes.Start.leased(g, null));
+        if (r.error() != null) {
+            logPassError(g.gid(), r.error());
+        }
+    }
+
+    /**
+     * {@code POST /resetNextCronTime}: makes the transaction due now; when a pass is driving it at this moment
+     * (its lease is live), asks that pass for one more round instead of cutting its lease short.
+     */
+    public void resetNextCronTime(String rawGid) {
+        String gid = requireGid(rawGid);
+        boolean reset;
         try {
-            runPass(g, engine.store.findBranches(g.gid()));
-        } catch (RuntimeException e) {
-            logPassError(g.gid(), e);
+            reset = engine.store.resetNextCronTime(gid, engine.now());
+        } catch (NotFoundException e) {
+            throw DtmException.notFound("no transaction with gid '" + gid + "'");
+        }
+        if (!reset) {
+            passes.requestAnother(gid);
         }
     }
 

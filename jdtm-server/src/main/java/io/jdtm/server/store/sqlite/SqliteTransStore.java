@@ -63,6 +63,9 @@ public final class SqliteTransStore implements TransStore {
     private static final int READERS = 4;
     private static final int BUSY_TIMEOUT_MS = 5_000;
     private static final String UNFINISHED = "('prepared','submitted','aborting')";
+    /** No live lease at the bound time {@code ?} (see {@link TransStore#leased}). */
+    private static final String FREE = "(substr(owner, 1, " + LEASE_PREFIX.length() + ") <> '" + LEASE_PREFIX
+            + "' OR next_cron_time <= ?)";
     private static final String FINISHED = "('succeed','failed')";
 
     private static final String GLOBAL_COLUMNS = "id, gid, trans_type, status, query_prepared, protocol, create_time,"
@@ -396,16 +399,41 @@ public final class SqliteTransStore implements TransStore {
     }
 
     @Override
-    public boolean touchCronTime(String gid, TransStatus expected, long intervalSeconds, Instant nextCronTime,
-            Instant now) {
+    public Optional<TransGlobal> acquire(String gid, String owner, Instant now, Instant until) {
+        Fetched f = write(c -> {
+            PreparedStatement ps = c.prepare("UPDATE trans_global SET owner = ?, next_cron_time = ? WHERE gid = ?"
+                    + " AND status IN " + UNFINISHED + " AND " + FREE);
+            ps.setString(1, owner);
+            setTime(ps, 2, until);
+            ps.setString(3, gid);
+            setTime(ps, 4, now);
+            return ps.executeUpdate() == 0 ? null : selectGlobal(c, gid);
+        });
+        return Optional.ofNullable(f).map(Fetched::toGlobal);
+    }
+
+    @Override
+    public boolean renew(String gid, String owner, Instant until) {
         return write(c -> {
-            PreparedStatement ps = c.prepare("UPDATE trans_global SET next_cron_interval = ?, next_cron_time = ?,"
-                    + " update_time = ? WHERE gid = ? AND status = ?");
+            PreparedStatement ps = c.prepare("UPDATE trans_global SET next_cron_time = ? WHERE gid = ? AND owner = ?"
+                    + " AND status IN " + UNFINISHED);
+            setTime(ps, 1, until);
+            ps.setString(2, gid);
+            ps.setString(3, owner);
+            return ps.executeUpdate() > 0;
+        });
+    }
+
+    @Override
+    public boolean release(String gid, String owner, long intervalSeconds, Instant nextCronTime, Instant now) {
+        return write(c -> {
+            PreparedStatement ps = c.prepare("UPDATE trans_global SET owner = '', next_cron_interval = ?,"
+                    + " next_cron_time = ?, update_time = ? WHERE gid = ? AND owner = ?");
             ps.setLong(1, intervalSeconds);
             setTime(ps, 2, nextCronTime);
             setTime(ps, 3, now);
             ps.setString(4, gid);
-            ps.setString(5, expected.wire());
+            ps.setString(5, owner);
             return ps.executeUpdate() > 0;
         });
     }
@@ -423,10 +451,11 @@ public final class SqliteTransStore implements TransStore {
         return write(c -> {
             PreparedStatement sel = c.prepare(CLAIM_SELECT);
             for (int i = 0; i < 3; i++) {
-                sel.setLong(2 * i + 1, due);
-                sel.setInt(2 * i + 2, limit);
+                sel.setLong(3 * i + 1, due);
+                sel.setLong(3 * i + 2, now.toEpochMilli());
+                sel.setInt(3 * i + 3, limit);
             }
-            sel.setInt(7, limit);
+            sel.setInt(10, limit);
             List<Fetched> found = new ArrayList<>();
             try (ResultSet rs = sel.executeQuery()) {
                 while (rs.next()) {
@@ -451,10 +480,12 @@ public final class SqliteTransStore implements TransStore {
         }
         int count = write(c -> {
             PreparedStatement ps = c.prepare("UPDATE trans_global SET next_cron_time = ? WHERE id IN (SELECT id FROM"
-                    + " trans_global WHERE status IN " + UNFINISHED + " AND next_cron_time > ? LIMIT ?)");
+                    + " trans_global WHERE status IN " + UNFINISHED + " AND next_cron_time > ? AND " + FREE
+                    + " LIMIT ?)");
             ps.setLong(1, now.toEpochMilli());
             ps.setLong(2, now.plus(after).toEpochMilli());
-            ps.setInt(3, limit);
+            ps.setLong(3, now.toEpochMilli());
+            ps.setInt(4, limit);
             return ps.executeUpdate();
         });
         // As DTM's SQL stores: a full batch means more rows may remain.
@@ -462,17 +493,21 @@ public final class SqliteTransStore implements TransStore {
     }
 
     @Override
-    public void resetNextCronTime(String gid, Instant now) {
-        write(c -> {
-            PreparedStatement ps =
-                    c.prepare("UPDATE trans_global SET next_cron_time = ?, update_time = ? WHERE gid = ?");
+    public boolean resetNextCronTime(String gid, Instant now) {
+        return write(c -> {
+            PreparedStatement ps = c.prepare("UPDATE trans_global SET next_cron_time = ?, update_time = ?"
+                    + " WHERE gid = ? AND " + FREE);
             setTime(ps, 1, now);
             setTime(ps, 2, now);
             ps.setString(3, gid);
-            if (ps.executeUpdate() == 0) {
+            setTime(ps, 4, now);
+            if (ps.executeUpdate() > 0) {
+                return true;
+            }
+            if (selectGlobal(c, gid) == null) {
                 throw new NotFoundException("transaction " + gid + " is missing");
             }
-            return null;
+            return false;
         });
     }
 
@@ -687,7 +722,7 @@ public final class SqliteTransStore implements TransStore {
 
     private static String claimRange(String status) {
         return "SELECT * FROM (SELECT " + GLOBAL_COLUMNS + " FROM trans_global WHERE status = '" + status
-                + "' AND next_cron_time <= ? ORDER BY next_cron_time, id LIMIT ?)";
+                + "' AND next_cron_time <= ? AND " + FREE + " ORDER BY next_cron_time, id LIMIT ?)";
     }
 
     private static StoreException uniqueOr(SQLException e, String conflictMessage) {
