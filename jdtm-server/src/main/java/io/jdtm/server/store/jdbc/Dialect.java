@@ -41,6 +41,13 @@ sealed interface Dialect permits PostgresDialect, MysqlDialect {
     /** Binds a time as the column type stores it (second precision, UTC); null binds SQL NULL. */
     void setTime(PreparedStatement ps, int index, Instant t) throws SQLException;
 
+    /**
+     * Binds a time that a time column is compared with, as it is: with its fraction, neither cut nor rounded to the
+     * second. A stored time (a whole second) is then {@code <=} it exactly when it is not after the instant, as
+     * {@link Instant#isAfter} says of the row read back.
+     */
+    void setBound(PreparedStatement ps, int index, Instant t) throws SQLException;
+
     /** Reads a time column; null when SQL NULL. */
     Instant getTime(ResultSet rs, int index) throws SQLException;
 
@@ -63,13 +70,17 @@ sealed interface Dialect permits PostgresDialect, MysqlDialect {
     String insertBranchIgnoringDuplicates();
 
     /**
-     * The poller claim, inside a transaction the caller commits: locks up to {@code limit} due unfinished rows
-     * (skipping rows another claimer holds), moves them to {@code until} and {@code owner}, and returns them as
-     * stored, oldest due first.
+     * The poller claim, inside a transaction the caller commits: locks up to {@code limit} unfinished rows due at
+     * or before {@code due} and not under a live lease at {@code now} (skipping rows another claimer holds), moves
+     * them to {@code until} and {@code owner}, and returns them as stored, oldest due first.
      */
-    List<TransGlobal> claimDue(Connection c, Instant due, Instant until, String owner, int limit) throws SQLException;
+    List<TransGlobal> claimDue(Connection c, Instant now, Instant due, Instant until, String owner, int limit)
+            throws SQLException;
 
-    /** Sets next_cron_time = now for up to {@code limit} unfinished rows due after {@code after}; returns the count. */
+    /**
+     * Sets next_cron_time = now for up to {@code limit} unfinished rows due after {@code after} and not under a live
+     * lease at {@code now}; returns the count.
+     */
     int resetCronTime(Connection c, Instant now, Instant after, int limit) throws SQLException;
 
     /** Statements that empty DTM's tables and restart their ids. */

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Group commit for the SQL engines: the hot-path writes of many concurrent transactions (new transaction, branch
- * status, global status, schedule touch) share one database transaction and one commit, so the server flushes its
+ * status, global status, a pass's lease) share one database transaction and one commit, so the server flushes its
  * WAL/redo log once per batch instead of once per write, and a connection is borrowed, switched to manual commit and
  * given back once per batch instead of once per write.
  *

@@ -56,11 +56,12 @@ import org.slf4j.LoggerFactory;
  * carry those cut times.
  *
  * <p><b>Durability and concurrency.</b> Every mutating method returns after its transaction committed. The hot-path
- * writes (new transaction, branch status, global status, schedule touch) of concurrent transactions are grouped
+ * writes (new transaction, branch status, global status, a pass's lease) of concurrent transactions are grouped
  * into one database transaction per batch by {@link GroupCommit}, so a burst costs one commit, not one per write;
  * the other writes each borrow a pooled connection (HikariCP, sized by {@code Store.MaxOpenConns}). Status changes are compare-and-set statements;
- * branch writes hold a shared lock on the global row, so they cannot interleave with a status change; the poller's
- * claim uses {@code FOR UPDATE SKIP LOCKED}, so several TM processes can share one database. Deadlocks,
+ * branch writes hold a shared lock on the global row, so they cannot interleave with a status change; a pass's
+ * lease is taken, renewed and released by conditional updates of {@code owner} and {@code next_cron_time}; the
+ * poller's claim uses {@code FOR UPDATE SKIP LOCKED}, so several TM processes can share one database. Deadlocks,
  * serialization failures and lock wait timeouts (whose transaction the server rolled back) are retried up to
  * {@value #ATTEMPTS} times with a short random pause (U2). Thread-safe.
  */
@@ -496,17 +497,69 @@ public final class JdbcTransStore implements TransStore {
         });
     }
 
+    /**
+     * {@inheritDoc} One conditional UPDATE in the gid's group-commit lane: a concurrent acquire waits for the row
+     * lock and then re-checks the condition on the row as the winner left it, so exactly one of them wins.
+     */
     @Override
-    public boolean touchCronTime(String gid, TransStatus expected, long intervalSeconds, Instant nextCronTime,
-            Instant now) {
-        return group.write(gid, "touchCronTime", c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_interval = ?,"
-                    + " next_cron_time = ?, update_time = ? WHERE gid = ? AND status = ?")) {
+    public Optional<TransGlobal> acquire(String gid, String owner, Instant now, Instant until) {
+        requireLease(owner);
+        String update = "UPDATE trans_global SET owner = ?, next_cron_time = ? WHERE gid = ? AND status IN "
+                + Sql.UNFINISHED + " AND " + Sql.NOT_LEASED;
+        Dialect.Binder bind = ps -> {
+            ps.setString(1, owner);
+            dialect.setTime(ps, 2, until);
+            ps.setString(3, gid);
+            dialect.setBound(ps, 4, now);
+        };
+        if (dialect.updateReturning()) {
+            return group.write(gid, "acquire", c -> {
+                try (PreparedStatement ps = c.prepareStatement(update + " RETURNING " + Sql.GLOBAL_COLUMNS)) {
+                    bind.bind(ps);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        return rs.next() ? Optional.of(Sql.global(rs, 1, dialect)) : Optional.empty();
+                    }
+                }
+            });
+        }
+        // As changeStatus: the read-back sees the row still locked by the update, so it is the row as acquired.
+        return group.write(gid, "acquire", c -> {
+            try (PreparedStatement ps = c.prepareStatement(update)) {
+                bind.bind(ps);
+                if (ps.executeUpdate() == 0) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.ofNullable(selectGlobal(c, gid));
+        });
+    }
+
+    @Override
+    public boolean renew(String gid, String owner, Instant until) {
+        requireLease(owner);
+        // No expiry check: a lease that lapsed but that nobody took is still the caller's (owner unchanged).
+        return group.write(gid, "renew", c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ?"
+                    + " WHERE gid = ? AND owner = ? AND status IN " + Sql.UNFINISHED)) {
+                dialect.setTime(ps, 1, until);
+                ps.setString(2, gid);
+                ps.setString(3, owner);
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
+    public boolean release(String gid, String owner, long intervalSeconds, Instant nextCronTime, Instant now) {
+        requireLease(owner);
+        return group.write(gid, "release", c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET owner = '',"
+                    + " next_cron_interval = ?, next_cron_time = ?, update_time = ? WHERE gid = ? AND owner = ?")) {
                 ps.setLong(1, intervalSeconds);
                 dialect.setTime(ps, 2, nextCronTime);
                 dialect.setTime(ps, 3, now);
                 ps.setString(4, gid);
-                ps.setString(5, expected.wire());
+                ps.setString(5, owner);
                 return ps.executeUpdate() > 0;
             }
         });
@@ -520,7 +573,7 @@ public final class JdbcTransStore implements TransStore {
         Instant due = now.plus(lookahead);
         Instant until = now.plus(lease);
         String who = owner == null ? "" : owner;
-        return tx("claimDue", c -> dialect.claimDue(c, due, until, who, limit));
+        return tx("claimDue", c -> dialect.claimDue(c, now, due, until, who, limit));
     }
 
     @Override
@@ -534,18 +587,23 @@ public final class JdbcTransStore implements TransStore {
     }
 
     @Override
-    public void resetNextCronTime(String gid, Instant now) {
-        auto("resetNextCronTime", c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE trans_global SET next_cron_time = ?, update_time = ? WHERE gid = ?")) {
+    public boolean resetNextCronTime(String gid, Instant now) {
+        return auto("resetNextCronTime", c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ?,"
+                    + " update_time = ? WHERE gid = ? AND " + Sql.NOT_LEASED)) {
                 dialect.setTime(ps, 1, now);
                 dialect.setTime(ps, 2, now);
                 ps.setString(3, gid);
-                if (ps.executeUpdate() == 0) {
-                    throw new NotFoundException("transaction " + gid + " is missing");
+                dialect.setBound(ps, 4, now);
+                if (ps.executeUpdate() > 0) {
+                    return true;
                 }
             }
-            return null;
+            // Nothing written: a live lease, or no such row (an admin call, not the hot path: a second read is fine).
+            if (selectGlobal(c, gid) == null) {
+                throw new NotFoundException("transaction " + gid + " is missing");
+            }
+            return false;
         });
     }
 
@@ -828,6 +886,16 @@ public final class JdbcTransStore implements TransStore {
         return new TransGlobal(g.id(), g.gid(), g.transType(), g.status(), g.queryPrepared(), g.protocol(),
                 g.createTime(), g.updateTime(), g.finishTime(), g.rollbackTime(), g.result(), g.rollbackReason(),
                 g.options(), g.customData(), g.nextCronInterval(), nextCronTime, owner, g.extData());
+    }
+
+    /**
+     * A lease owner must carry {@link #LEASE_PREFIX}: acquired under another value the row would hold no lease, and
+     * renew or release with {@code ''} would match every row nobody owns.
+     */
+    private static void requireLease(String owner) {
+        if (owner == null || !owner.startsWith(LEASE_PREFIX)) {
+            throw new IllegalArgumentException("lease owner '" + owner + "' must start with '" + LEASE_PREFIX + "'");
+        }
     }
 
     private static void requireSameGid(String gid, List<TransBranch> branches) {

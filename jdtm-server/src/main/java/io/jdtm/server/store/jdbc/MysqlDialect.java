@@ -79,6 +79,12 @@ final class MysqlDialect implements Dialect {
     }
 
     @Override
+    public void setBound(PreparedStatement ps, int index, Instant t) throws SQLException {
+        // Sent with its fraction; the server compares a datetime column with it exactly.
+        ps.setObject(index, LocalDateTime.ofInstant(t, ZoneOffset.UTC));
+    }
+
+    @Override
     public Instant getTime(ResultSet rs, int index) throws SQLException {
         LocalDateTime t = rs.getObject(index, LocalDateTime.class);
         return t == null ? null : t.toInstant(ZoneOffset.UTC);
@@ -129,21 +135,25 @@ final class MysqlDialect implements Dialect {
     }
 
     @Override
-    public List<TransGlobal> claimDue(Connection c, Instant due, Instant until, String owner, int limit)
+    public List<TransGlobal> claimDue(Connection c, Instant now, Instant due, Instant until, String owner, int limit)
             throws SQLException {
         // One locking read per status: each walks index status_next_cron_time in order and stops at the LIMIT,
         // so InnoDB locks only the rows it returns. A single "status IN (...) ORDER BY" would sort, and a locking
         // read locks every row it reads before the sort — one claimer would then hold all due rows.
-        // Locking reads see the newest committed version, so a row claimed (and committed) by another TM is no
-        // longer due here; one still being claimed is skipped.
+        // Locking reads see the newest committed version, so a row claimed or leased (and committed) by another TM
+        // is no longer due here; one still being claimed or leased is skipped.
+        // The live-lease test is a filter on the rows of that index range, not part of the range (owner is not in
+        // the index): the walk and its order stay the same. It can exclude a row only inside a look-ahead
+        // (next_cron_time after now); in READ COMMITTED the lock of a row the WHERE rejects is released at once.
         List<TransGlobal> found = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT " + Sql.GLOBAL_COLUMNS + " FROM trans_global"
-                + " WHERE status = ? AND next_cron_time <= ? ORDER BY next_cron_time, id LIMIT ?"
-                + " FOR UPDATE SKIP LOCKED")) {
+                + " WHERE status = ? AND next_cron_time <= ? AND " + Sql.NOT_LEASED
+                + " ORDER BY next_cron_time, id LIMIT ? FOR UPDATE SKIP LOCKED")) {
             for (String status : List.of("prepared", "submitted", "aborting")) {
                 ps.setString(1, status);
-                ps.setObject(2, LocalDateTime.ofInstant(due, ZoneOffset.UTC));
-                ps.setInt(3, limit);
+                setBound(ps, 2, due);
+                setBound(ps, 3, now);
+                ps.setInt(4, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         found.add(Sql.global(rs, 1, this));
@@ -178,10 +188,11 @@ final class MysqlDialect implements Dialect {
         // MySQL allows neither LIMIT in an IN subquery nor reading the updated table in one; UPDATE ... LIMIT is
         // its own way to bound the batch.
         try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ? WHERE status IN "
-                + Sql.UNFINISHED + " AND next_cron_time > ? LIMIT ?")) {
+                + Sql.UNFINISHED + " AND next_cron_time > ? AND " + Sql.NOT_LEASED + " LIMIT ?")) {
             setTime(ps, 1, now);
-            ps.setObject(2, LocalDateTime.ofInstant(after, ZoneOffset.UTC));
-            ps.setInt(3, limit);
+            setBound(ps, 2, after);
+            setBound(ps, 3, now);
+            ps.setInt(4, limit);
             return ps.executeUpdate();
         }
     }

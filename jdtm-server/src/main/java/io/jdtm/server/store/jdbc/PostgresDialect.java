@@ -76,6 +76,12 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public void setBound(PreparedStatement ps, int index, Instant t) throws SQLException {
+        // timestamptz keeps microseconds; a column of precision 0 compared with it is compared exactly.
+        ps.setObject(index, OffsetDateTime.ofInstant(t, ZoneOffset.UTC));
+    }
+
+    @Override
     public Instant getTime(ResultSet rs, int index) throws SQLException {
         OffsetDateTime t = rs.getObject(index, OffsetDateTime.class);
         return t == null ? null : t.toInstant();
@@ -115,24 +121,27 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public List<TransGlobal> claimDue(Connection c, Instant due, Instant until, String owner, int limit)
+    public List<TransGlobal> claimDue(Connection c, Instant now, Instant due, Instant until, String owner, int limit)
             throws SQLException {
         // SKIP LOCKED: a row another claimer is taking is skipped, not waited for. After the lock, Postgres
-        // re-checks the WHERE clause on the newest row version, so a row whose claim committed meanwhile (its
-        // next_cron_time moved to the future) is not taken again. Postgres locks rows as the LIMIT pulls them,
-        // so only the claimed rows are locked.
+        // re-checks the WHERE clause on the newest row version, so a row whose claim or lease committed meanwhile
+        // (its next_cron_time moved to the future) is not taken again. Postgres locks rows as the LIMIT pulls
+        // them, so only the claimed rows are locked. The live-lease test only filters the rows of the index range
+        // (status, next_cron_time <= due), so the plan is the same: it can exclude a row only inside a look-ahead
+        // (next_cron_time after now); without one every row of the range passes it.
         String sql = "WITH due AS (SELECT id, next_cron_time AS due_time FROM trans_global WHERE status IN "
-                + Sql.UNFINISHED + " AND next_cron_time <= ? ORDER BY next_cron_time, id LIMIT ?"
-                + " FOR UPDATE SKIP LOCKED)"
+                + Sql.UNFINISHED + " AND next_cron_time <= ? AND " + Sql.NOT_LEASED
+                + " ORDER BY next_cron_time, id LIMIT ? FOR UPDATE SKIP LOCKED)"
                 + " UPDATE trans_global t SET next_cron_time = ?, owner = ? FROM due WHERE t.id = due.id"
                 + " RETURNING due.due_time, " + prefixed("t.", Sql.GLOBAL_COLUMNS);
         record Row(Instant dueTime, TransGlobal global) {}
         List<Row> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, OffsetDateTime.ofInstant(due, ZoneOffset.UTC));
-            ps.setInt(2, limit);
-            setTime(ps, 3, until);
-            ps.setString(4, owner);
+            setBound(ps, 1, due);
+            setBound(ps, 2, now);
+            ps.setInt(3, limit);
+            setTime(ps, 4, until);
+            ps.setString(5, owner);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new Row(getTime(rs, 1), Sql.global(rs, 2, this)));
@@ -148,10 +157,11 @@ final class PostgresDialect implements Dialect {
     public int resetCronTime(Connection c, Instant now, Instant after, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ? WHERE id IN"
                 + " (SELECT id FROM trans_global WHERE status IN " + Sql.UNFINISHED + " AND next_cron_time > ?"
-                + " LIMIT ? FOR UPDATE SKIP LOCKED)")) {
+                + " AND " + Sql.NOT_LEASED + " LIMIT ? FOR UPDATE SKIP LOCKED)")) {
             setTime(ps, 1, now);
-            ps.setObject(2, OffsetDateTime.ofInstant(after, ZoneOffset.UTC));
-            ps.setInt(3, limit);
+            setBound(ps, 2, after);
+            setBound(ps, 3, now);
+            ps.setInt(4, limit);
             return ps.executeUpdate();
         }
     }

@@ -8,6 +8,7 @@ import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.StoreException;
 import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
+import io.jdtm.server.store.TransStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,6 +24,17 @@ final class Sql {
 
     static final String UNFINISHED = "('prepared','submitted','aborting')";
     static final String FINISHED = "('succeed','failed')";
+
+    /**
+     * The row is not under a live lease at the instant bound to its one parameter ({@link TransStore#leased},
+     * negated): its owner holds no lease, or the lease's next_cron_time is not after now. Bind now with
+     * {@link Dialect#setBound}, so that the stored time compares with now exactly as {@link TransStore#leased}
+     * compares the row read back. The prefix holds no LIKE wildcard ({@code _}, {@code %}). MySQL's usual
+     * case-insensitive collations would also match {@code LEASE:}; no writer uses such owners (DTM's poller writes
+     * alphanumeric tokens).
+     */
+    static final String NOT_LEASED = "(owner NOT LIKE '" + TransStore.LEASE_PREFIX
+            + "%' OR next_cron_time IS NULL OR next_cron_time <= ?)";
 
     static final String GLOBAL_COLUMNS = "id, gid, trans_type, status, query_prepared, protocol, create_time,"
             + " update_time, finish_time, rollback_time, result, rollback_reason, options, custom_data,"

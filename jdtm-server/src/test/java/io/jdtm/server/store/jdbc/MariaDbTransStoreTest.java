@@ -3,13 +3,11 @@ package io.jdtm.server.store.jdbc;
 import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.Backends;
 import io.jdtm.server.store.TransStore;
-import io.jdtm.server.store.TransStoreContract;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The storage contract on MariaDB (127.0.0.1:3306, driver {@code mysql}, a database of its own). */
-class MariaDbTransStoreTest extends TransStoreContract {
+class MariaDbTransStoreTest extends JdbcTransStoreContract {
     static final StoreConfig CFG = Backends.mariadb("jdtm_contract");
 
     @BeforeAll
@@ -27,10 +25,5 @@ class MariaDbTransStoreTest extends TransStoreContract {
         JdbcTransStore s = JdbcTransStore.open(CFG);
         s.reset();
         return s;
-    }
-
-    @Override
-    protected Duration timePrecision() {
-        return Duration.ofSeconds(1);
     }
 }
