@@ -141,91 +141,215 @@ final class RedisScripts {
             """;
 
     /**
-     * KEYS g, b, s, u. ARGV gid, expected, interval, next ('' = none), next score, now, ttl, indexed ('1' when
-     * the status is unfinished). Returns 1 when written, 0 when the status differs.
+     * The lease of {@code TransStore.leased} and the index walk of the claim and the reset. Liveness is read off
+     * the row, not its poll score, so it answers as the other engines do for a finished row (out of the poll index)
+     * too, and exactly at any precision of the times.
      */
-    static final String TOUCH_CRON = PRELUDE + """
-            if redis.call('GET', KEYS[3]) ~= ARGV[2] then return 0 end
+    private static final String LEASES = """
+            -- An RFC 3339 time as unix seconds and nanoseconds, or nil when t is not one. Two numbers, so that a
+            -- comparison is exact at any precision (a double holds no nanosecond epoch).
+            local function epoch(t)
+              local y, mo, d, h, mi, s, rest = string.match(t, '^(%d+)-(%d%d)-(%d%d)T(%d%d):(%d%d):(%d%d)(.*)$')
+              if not y then return nil end
+              local ns = 0
+              local frac = string.match(rest, '^%.(%d+)')
+              if frac then
+                ns = tonumber(string.sub(frac .. '000000000', 1, 9))
+                rest = string.sub(rest, #frac + 2)
+              end
+              local off = 0
+              if rest ~= 'Z' then
+                local sign, oh, om = string.match(rest, '^([+-])(%d%d):(%d%d)$')
+                if not sign then return nil end
+                off = (tonumber(oh) * 60 + tonumber(om)) * 60
+                if sign == '-' then off = -off end
+              end
+              -- days since 1970-01-01 of the proleptic Gregorian date (H. Hinnant's days_from_civil)
+              y, mo = tonumber(y), tonumber(mo)
+              if mo <= 2 then y = y - 1 end
+              local era = math.floor(y / 400)
+              local yoe = y - era * 400
+              local doy = math.floor((153 * ((mo + 9) % 12) + 2) / 5) + tonumber(d) - 1
+              local days = era * 146097 + yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy - 719468
+              return days * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(s) - off, ns
+            end
+            -- Whether row g is under a live lease at now (TransStore.leased): its owner starts with 'lease:' and its
+            -- next_cron_time is after now. Other owners (DTM's tokens, jdtm before leases) hold none.
+            local function live(g, now_s, now_ns)
+              local owner, t = g['owner'], g['next_cron_time']
+              if type(owner) ~= 'string' or string.sub(owner, 1, 6) ~= 'lease:' or type(t) ~= 'string' then
+                return false
+              end
+              local s, ns = epoch(t)
+              if not s then return false end
+              return s > now_s or (s == now_s and ns > now_ns)
+            end
+            local function final(g) return g['status'] == 'succeed' or g['status'] == 'failed' end
+            -- The first `want` members of the poll index scored in [lo, hi], in score order, whose row is unfinished
+            -- and under no live lease: {gid, key, row} each. Leased rows are passed over, so passes in flight inside
+            -- the range (a look-ahead reaches their leases) never hide the free rows behind them, but at most `skips`
+            -- of them, so that a crowd of passes costs a bounded scan. Also returns the stale members ({gid, true when
+            -- the row is gone, false when it is final}) and whether further members may remain. Reads only, so the
+            -- pages' offsets hold: the caller writes afterwards.
+            local function pick(prefix, index, lo, hi, want, skips, now_s, now_ns)
+              local picked, stale = {}, {}
+              local page = want + 16
+              local offset, skipped = 0, 0
+              while true do
+                local members = redis.call('ZRANGEBYSCORE', index, lo, hi, 'LIMIT', offset, page)
+                for _, gid in ipairs(members) do
+                  if #picked >= want then return picked, stale, true end
+                  local gk = prefix .. '_g_' .. gid
+                  local raw = redis.call('GET', gk)
+                  local g = raw and cjson.decode(raw)
+                  if not g then
+                    stale[#stale + 1] = {gid, true}
+                  elseif final(g) then
+                    stale[#stale + 1] = {gid, false}
+                  elseif live(g, now_s, now_ns) then
+                    skipped = skipped + 1
+                    if skipped > skips then return picked, stale, true end
+                  else
+                    picked[#picked + 1] = {gid, gk, g}
+                  end
+                end
+                if #members < page then return picked, stale, false end
+                offset = offset + page
+              end
+            end
+            -- Drops stale members from the poll index, and gone ones from the listing index too.
+            local function drop(stale, u, a)
+              for _, m in ipairs(stale) do
+                redis.call('ZREM', u, m[1])
+                if m[2] then redis.call('ZREM', a, m[1]) end
+              end
+            end
+            """;
+
+    /**
+     * KEYS g, u. ARGV gid, owner, now s, now ns, until, until score. Stamps owner and next_cron_time = until, and
+     * re-scores the poll index to until, when the row is unfinished and under no live lease. Returns the new global
+     * json, or nil.
+     */
+    static final String ACQUIRE = LEASES + """
+            local raw = redis.call('GET', KEYS[1])
+            if not raw then return false end
+            local g = cjson.decode(raw)
+            if final(g) or live(g, tonumber(ARGV[3]), tonumber(ARGV[4])) then return false end
+            g['owner'] = ARGV[2]
+            g['next_cron_time'] = ARGV[5]
+            local out = cjson.encode(g)
+            redis.call('SET', KEYS[1], out, 'KEEPTTL')
+            redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
+            return out
+            """;
+
+    /**
+     * KEYS g, u. ARGV gid, owner, until, until score. Moves next_cron_time (and the poll score) to until when the row
+     * is unfinished and its owner is exactly owner. Returns 1 when written, 0 when the lease was lost.
+     */
+    static final String RENEW = LEASES + """
             local raw = redis.call('GET', KEYS[1])
             if not raw then return 0 end
             local g = cjson.decode(raw)
-            g['next_cron_interval'] = tonumber(ARGV[3])
-            if ARGV[4] == '' then g['next_cron_time'] = nil else g['next_cron_time'] = ARGV[4] end
-            g['update_time'] = ARGV[6]
-            redis.call('SET', KEYS[1], cjson.encode(g))
-            if ARGV[8] == '1' then
-              if ARGV[5] == '' then redis.call('ZREM', KEYS[4], ARGV[1]) else redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1]) end
-            end
-            expire({KEYS[1], KEYS[2], KEYS[3]}, tonumber(ARGV[7]))
+            if g['owner'] ~= ARGV[2] or final(g) then return 0 end
+            g['next_cron_time'] = ARGV[3]
+            redis.call('SET', KEYS[1], cjson.encode(g), 'KEEPTTL')
+            redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
             return 1
             """;
 
     /**
-     * KEYS u, a. ARGV prefix, due score, until score, until, owner, limit. Takes the due members of the poll index
-     * in score order, re-scores each to the end of the lease and stamps the owner; returns their jsons, oldest due
-     * first. Members whose row expired (TTL) or is final are dropped from the indexes on the way.
+     * KEYS g, b, s, u, f. ARGV gid, owner, interval, next ('' = none), next score, now, now ms, ttl, finished ttl.
+     * When the owner is exactly owner, whatever the status: clears it and writes the schedule and update_time;
+     * an unfinished row is re-scored in the poll index, a finished one in the retention index (scored by update
+     * time). Refreshes the expiry as every write of the row does (the ttl of its status). Returns 1 when written,
+     * 0 when the caller no longer held the lease.
      */
-    static final String CLAIM_DUE = """
-            local limit = tonumber(ARGV[6])
-            local cands = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, limit * 2 + 16)
+    static final String RELEASE = PRELUDE + LEASES + """
+            local raw = redis.call('GET', KEYS[1])
+            if not raw then return 0 end
+            local g = cjson.decode(raw)
+            if g['owner'] ~= ARGV[2] then return 0 end
+            g['owner'] = ''
+            g['next_cron_interval'] = tonumber(ARGV[3])
+            if ARGV[4] == '' then g['next_cron_time'] = nil else g['next_cron_time'] = ARGV[4] end
+            g['update_time'] = ARGV[6]
+            redis.call('SET', KEYS[1], cjson.encode(g))
+            local ttl = tonumber(ARGV[8])
+            if final(g) then
+              ttl = tonumber(ARGV[9])
+              redis.call('ZADD', KEYS[5], 'XX', ARGV[7], ARGV[1])
+            elseif ARGV[5] == '' then
+              redis.call('ZREM', KEYS[4], ARGV[1])
+            else
+              redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
+            end
+            expire({KEYS[1], KEYS[2], KEYS[3]}, ttl)
+            return 1
+            """;
+
+    /**
+     * KEYS u, a. ARGV prefix, due score, until score, until, owner, limit, now s, now ns, skips. Takes the due
+     * members of the poll index in score order, passing over rows under a live lease, re-scores each to the end of
+     * the lease and stamps the owner; returns their jsons, oldest due first. Members whose row expired (TTL) or is
+     * final are dropped from the indexes on the way.
+     */
+    static final String CLAIM_DUE = LEASES + """
+            local picked, stale = pick(ARGV[1], KEYS[1], '-inf', ARGV[2], tonumber(ARGV[6]), tonumber(ARGV[9]),
+              tonumber(ARGV[7]), tonumber(ARGV[8]))
+            drop(stale, KEYS[1], KEYS[2])
             local out = {}
-            for _, gid in ipairs(cands) do
-              if #out >= limit then break end
-              local gk = ARGV[1] .. '_g_' .. gid
-              local raw = redis.call('GET', gk)
-              local g = raw and cjson.decode(raw)
-              if not g then
-                redis.call('ZREM', KEYS[1], gid)
-                redis.call('ZREM', KEYS[2], gid)
-              elseif g['status'] == 'succeed' or g['status'] == 'failed' then
-                redis.call('ZREM', KEYS[1], gid)
-              else
-                g['next_cron_time'] = ARGV[4]
-                g['owner'] = ARGV[5]
-                local enc = cjson.encode(g)
-                redis.call('SET', gk, enc, 'KEEPTTL')
-                redis.call('ZADD', KEYS[1], ARGV[3], gid)
-                out[#out + 1] = enc
-              end
+            for _, m in ipairs(picked) do
+              local g = m[3]
+              g['next_cron_time'] = ARGV[4]
+              g['owner'] = ARGV[5]
+              local enc = cjson.encode(g)
+              redis.call('SET', m[2], enc, 'KEEPTTL')
+              redis.call('ZADD', KEYS[1], ARGV[3], m[1])
+              out[#out + 1] = enc
             end
             return out
             """;
 
     /**
-     * KEYS u. ARGV prefix, after score, now score, now, limit. Pulls up to limit members scored after "after"
-     * back to now; returns {count, 1 if more remain}.
+     * KEYS u, a. ARGV prefix, after score, now score, now, limit, now s, now ns, skips. Pulls up to limit members
+     * scored after "after" back to now, passing over rows under a live lease (and dropping stale members as the
+     * claim does); returns {count, 1 if more may remain}.
      */
-    static final String RESET_CRON = """
-            local limit = tonumber(ARGV[5])
-            local c = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'LIMIT', 0, limit + 1)
-            local n = 0
-            for i, gid in ipairs(c) do
-              if i > limit then break end
-              redis.call('ZADD', KEYS[1], ARGV[3], gid)
-              local gk = ARGV[1] .. '_g_' .. gid
-              local raw = redis.call('GET', gk)
-              if raw then
-                local g = cjson.decode(raw)
-                g['next_cron_time'] = ARGV[4]
-                redis.call('SET', gk, cjson.encode(g), 'KEEPTTL')
-              end
-              n = n + 1
+    static final String RESET_CRON = LEASES + """
+            local picked, stale, more = pick(ARGV[1], KEYS[1], '(' .. ARGV[2], '+inf', tonumber(ARGV[5]),
+              tonumber(ARGV[8]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+            drop(stale, KEYS[1], KEYS[2])
+            for _, m in ipairs(picked) do
+              local g = m[3]
+              g['next_cron_time'] = ARGV[4]
+              redis.call('SET', m[2], cjson.encode(g), 'KEEPTTL')
+              redis.call('ZADD', KEYS[1], ARGV[3], m[1])
             end
-            local more = 0
-            if #c > limit then more = 1 end
-            return {n, more}
+            if more then return {#picked, 1} end
+            return {#picked, 0}
             """;
 
-    /** KEYS g, u, f. ARGV gid, now, now score, now ms. */
-    static final String RESET_NEXT_CRON = """
+    /**
+     * KEYS g, u, f. ARGV gid, now, now score, now ms, now s, now ns. Unless the row is under a live lease, sets
+     * next_cron_time = update_time = now and moves the index scores with them: an unfinished row enters the poll
+     * index even if it was missing there (so the poller does pick it up now), a finished one is re-scored in the
+     * retention index. Returns 1 when written, 0 under a live lease.
+     */
+    static final String RESET_NEXT_CRON = LEASES + """
             local raw = redis.call('GET', KEYS[1])
             if not raw then return redis.error_reply('NOT_FOUND') end
             local g = cjson.decode(raw)
+            if live(g, tonumber(ARGV[5]), tonumber(ARGV[6])) then return 0 end
             g['next_cron_time'] = ARGV[2]
             g['update_time'] = ARGV[2]
             redis.call('SET', KEYS[1], cjson.encode(g), 'KEEPTTL')
-            redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[1])
-            redis.call('ZADD', KEYS[3], 'XX', ARGV[4], ARGV[1])
+            if final(g) then
+              redis.call('ZADD', KEYS[3], 'XX', ARGV[4], ARGV[1])
+            else
+              redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+            end
             return 1
             """;
 

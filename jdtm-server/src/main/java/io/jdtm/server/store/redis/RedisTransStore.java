@@ -71,6 +71,11 @@ import org.slf4j.LoggerFactory;
  * (EVALSHA), so it is atomic; status changes compare-and-set on {@code <p>_s_<gid>}; the poller claim re-scores
  * due members of {@code <p>_u} inside one script, so two TM processes never claim the same row within a lease.
  *
+ * <p><b>Leases.</b> A lease (acquire, renew, claim) writes owner and next_cron_time into the global JSON and moves
+ * the row's {@code <p>_u} score to the lease's end in the same script, so the index never offers a leased row as
+ * due. Whether a lease is live is decided on the JSON (its owner and next_cron_time), as {@link TransStore#leased}
+ * does.
+ *
  * <p><b>Durability.</b> A method returns when Redis acknowledged the script; whether that survives a Redis crash
  * is Redis's persistence setting ({@code appendonly yes}, {@code appendfsync always|everysec}).
  *
@@ -95,6 +100,12 @@ public final class RedisTransStore implements TransStore {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Reconnect attempts back off up to this (Lettuce's default is 30 s, too slow to notice a restarted Redis). */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
+    /**
+     * How many rows under a live lease one claim or reset walks past before it gives up. Such rows are the passes
+     * in flight, met only by a look-ahead or a reset: each costs the script a GET and a decode, so this bounds the
+     * script's run time (Redis serves nobody else meanwhile) while still reaching the free rows behind a normal crowd.
+     */
+    static final int LEASED_SKIPS = 1000;
 
     private final ClientResources resources;
     private final RedisClient client;
@@ -378,16 +389,36 @@ public final class RedisTransStore implements TransStore {
     }
 
     @Override
-    public boolean touchCronTime(String gid, TransStatus expected, long intervalSeconds, Instant nextCronTime,
-            Instant now) {
-        List<String> args = List.of(gid, expected.wire(), Long.toString(intervalSeconds),
-                RedisJson.time(nextCronTime), nextCronTime == null ? "" : RedisJson.score(nextCronTime),
-                RedisJson.time(now), Long.toString(ttl(expected)), expected.isFinal() ? "0" : "1");
-        Long n = eval(Script.TOUCH_CRON, ScriptOutputType.INTEGER, keys(g(gid), b(gid), s(gid), p + "_u"), args,
+    public Optional<TransGlobal> acquire(String gid, String owner, Instant now, Instant until) {
+        requireLease(owner);
+        List<String> args = List.of(gid, owner, Long.toString(now.getEpochSecond()), Integer.toString(now.getNano()),
+                RedisJson.time(until), RedisJson.score(until));
+        String json = eval(Script.ACQUIRE, ScriptOutputType.VALUE, keys(g(gid), p + "_u"), args,
                 "transaction " + gid);
+        return Optional.ofNullable(json).map(RedisJson::global);
+    }
+
+    @Override
+    public boolean renew(String gid, String owner, Instant until) {
+        List<String> args = List.of(gid, owner, RedisJson.time(until), RedisJson.score(until));
+        Long n = eval(Script.RENEW, ScriptOutputType.INTEGER, keys(g(gid), p + "_u"), args, "transaction " + gid);
         return n != null && n > 0;
     }
 
+    @Override
+    public boolean release(String gid, String owner, long intervalSeconds, Instant nextCronTime, Instant now) {
+        List<String> args = List.of(gid, owner, Long.toString(intervalSeconds), RedisJson.time(nextCronTime),
+                nextCronTime == null ? "" : RedisJson.score(nextCronTime), RedisJson.time(now),
+                Long.toString(now.toEpochMilli()), Long.toString(dataExpire), Long.toString(finishedExpire));
+        Long n = eval(Script.RELEASE, ScriptOutputType.INTEGER, keys(g(gid), b(gid), s(gid), p + "_u", p + "_f"),
+                args, "transaction " + gid);
+        return n != null && n > 0;
+    }
+
+    /**
+     * {@inheritDoc} Rows under a live lease are passed over (at most {@link #LEASED_SKIPS} of them per claim): they
+     * are only met with a look-ahead, since a lease scores its row at its end, after now.
+     */
     @Override
     public List<TransGlobal> claimDue(Instant now, Duration lookahead, Duration lease, String owner, int limit) {
         if (limit <= 0) {
@@ -395,27 +426,36 @@ public final class RedisTransStore implements TransStore {
         }
         Instant until = now.plus(lease);
         List<String> args = List.of(p, RedisJson.score(now.plus(lookahead)), RedisJson.score(until),
-                RedisJson.time(until), owner == null ? "" : owner, Integer.toString(limit));
+                RedisJson.time(until), owner == null ? "" : owner, Integer.toString(limit),
+                Long.toString(now.getEpochSecond()), Integer.toString(now.getNano()), Integer.toString(LEASED_SKIPS));
         List<Object> out = eval(Script.CLAIM_DUE, ScriptOutputType.MULTI, keys(p + "_u", p + "_a"), args, "claim");
         return out.stream().map(o -> RedisJson.global((String) o)).toList();
     }
 
+    /**
+     * {@inheritDoc} Rows under a live lease are passed over (at most {@link #LEASED_SKIPS} of them per call; when
+     * that stops the walk, more may remain).
+     */
     @Override
     public ResetResult resetCronTime(Instant now, Duration after, int limit) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
         }
         List<String> args = List.of(p, RedisJson.score(now.plus(after)), RedisJson.score(now), RedisJson.time(now),
-                Integer.toString(limit));
-        List<Object> out = eval(Script.RESET_CRON, ScriptOutputType.MULTI, keys(p + "_u"), args, "resetCronTime");
+                Integer.toString(limit), Long.toString(now.getEpochSecond()), Integer.toString(now.getNano()),
+                Integer.toString(LEASED_SKIPS));
+        List<Object> out = eval(Script.RESET_CRON, ScriptOutputType.MULTI, keys(p + "_u", p + "_a"), args,
+                "resetCronTime");
         return new ResetResult(((Long) out.get(0)).intValue(), (Long) out.get(1) == 1L);
     }
 
     @Override
-    public void resetNextCronTime(String gid, Instant now) {
-        List<String> args = List.of(gid, RedisJson.time(now), RedisJson.score(now), Long.toString(now.toEpochMilli()));
-        eval(Script.RESET_NEXT_CRON, ScriptOutputType.INTEGER, keys(g(gid), p + "_u", p + "_f"), args,
+    public boolean resetNextCronTime(String gid, Instant now) {
+        List<String> args = List.of(gid, RedisJson.time(now), RedisJson.score(now), Long.toString(now.toEpochMilli()),
+                Long.toString(now.getEpochSecond()), Integer.toString(now.getNano()));
+        Long n = eval(Script.RESET_NEXT_CRON, ScriptOutputType.INTEGER, keys(g(gid), p + "_u", p + "_f"), args,
                 "transaction " + gid + " is missing");
+        return n != null && n > 0;
     }
 
     @Override
@@ -468,7 +508,9 @@ public final class RedisTransStore implements TransStore {
         APPEND_BRANCHES(RedisScripts.APPEND_BRANCHES),
         UPDATE_BRANCHES(RedisScripts.UPDATE_BRANCHES),
         CHANGE_STATUS(RedisScripts.CHANGE_STATUS),
-        TOUCH_CRON(RedisScripts.TOUCH_CRON),
+        ACQUIRE(RedisScripts.ACQUIRE),
+        RENEW(RedisScripts.RENEW),
+        RELEASE(RedisScripts.RELEASE),
         CLAIM_DUE(RedisScripts.CLAIM_DUE),
         RESET_CRON(RedisScripts.RESET_CRON),
         RESET_NEXT_CRON(RedisScripts.RESET_NEXT_CRON),
@@ -566,6 +608,12 @@ public final class RedisTransStore implements TransStore {
     /** Escapes glob metacharacters so SCAN MATCH takes the prefix literally. */
     private static String glob(String s) {
         return s.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
+    }
+
+    private static void requireLease(String owner) {
+        if (owner == null || !owner.startsWith(LEASE_PREFIX)) {
+            throw new IllegalArgumentException("owner '" + owner + "' does not start with " + LEASE_PREFIX);
+        }
     }
 
     private static void requireSameGid(String gid, List<TransBranch> branches) {
