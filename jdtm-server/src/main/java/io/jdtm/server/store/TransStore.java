@@ -76,6 +76,18 @@ public interface TransStore extends AutoCloseable {
      */
     String LEASE_PREFIX = "lease:";
 
+    /**
+     * Engines check every lease owner they are given: acquired under another value the row would hold no lease,
+     * and a renew or release with {@code ''} would match every row nobody owns.
+     *
+     * @throws IllegalArgumentException when {@code owner} does not start with {@link #LEASE_PREFIX}
+     */
+    static void requireLeaseOwner(String owner) {
+        if (owner == null || !owner.startsWith(LEASE_PREFIX)) {
+            throw new IllegalArgumentException("lease owner '" + owner + "' must start with '" + LEASE_PREFIX + "'");
+        }
+    }
+
     /** Whether {@code g} is under a live lease at {@code now}, held by anyone. */
     static boolean leased(TransGlobal g, Instant now) {
         return g.owner().startsWith(LEASE_PREFIX) && g.nextCronTime() != null && g.nextCronTime().isAfter(now);

@@ -503,7 +503,7 @@ public final class JdbcTransStore implements TransStore {
      */
     @Override
     public Optional<TransGlobal> acquire(String gid, String owner, Instant now, Instant until) {
-        requireLease(owner);
+        TransStore.requireLeaseOwner(owner);
         String update = "UPDATE trans_global SET owner = ?, next_cron_time = ? WHERE gid = ? AND status IN "
                 + Sql.UNFINISHED + " AND " + Sql.NOT_LEASED;
         Dialect.Binder bind = ps -> {
@@ -536,7 +536,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public boolean renew(String gid, String owner, Instant until) {
-        requireLease(owner);
+        TransStore.requireLeaseOwner(owner);
         // No expiry check: a lease that lapsed but that nobody took is still the caller's (owner unchanged).
         return group.write(gid, "renew", c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ?"
@@ -551,7 +551,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public boolean release(String gid, String owner, long intervalSeconds, Instant nextCronTime, Instant now) {
-        requireLease(owner);
+        TransStore.requireLeaseOwner(owner);
         return group.write(gid, "release", c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET owner = '',"
                     + " next_cron_interval = ?, next_cron_time = ?, update_time = ? WHERE gid = ? AND owner = ?")) {
@@ -888,15 +888,6 @@ public final class JdbcTransStore implements TransStore {
                 g.options(), g.customData(), g.nextCronInterval(), nextCronTime, owner, g.extData());
     }
 
-    /**
-     * A lease owner must carry {@link #LEASE_PREFIX}: acquired under another value the row would hold no lease, and
-     * renew or release with {@code ''} would match every row nobody owns.
-     */
-    private static void requireLease(String owner) {
-        if (owner == null || !owner.startsWith(LEASE_PREFIX)) {
-            throw new IllegalArgumentException("lease owner '" + owner + "' must start with '" + LEASE_PREFIX + "'");
-        }
-    }
 
     private static void requireSameGid(String gid, List<TransBranch> branches) {
         for (TransBranch b : branches) {

@@ -390,7 +390,7 @@ public final class RedisTransStore implements TransStore {
 
     @Override
     public Optional<TransGlobal> acquire(String gid, String owner, Instant now, Instant until) {
-        requireLease(owner);
+        TransStore.requireLeaseOwner(owner);
         List<String> args = List.of(gid, owner, Long.toString(now.getEpochSecond()), Integer.toString(now.getNano()),
                 RedisJson.time(until), RedisJson.score(until));
         String json = eval(Script.ACQUIRE, ScriptOutputType.VALUE, keys(g(gid), p + "_u"), args,
@@ -400,6 +400,7 @@ public final class RedisTransStore implements TransStore {
 
     @Override
     public boolean renew(String gid, String owner, Instant until) {
+        TransStore.requireLeaseOwner(owner);
         List<String> args = List.of(gid, owner, RedisJson.time(until), RedisJson.score(until));
         Long n = eval(Script.RENEW, ScriptOutputType.INTEGER, keys(g(gid), p + "_u"), args, "transaction " + gid);
         return n != null && n > 0;
@@ -407,6 +408,7 @@ public final class RedisTransStore implements TransStore {
 
     @Override
     public boolean release(String gid, String owner, long intervalSeconds, Instant nextCronTime, Instant now) {
+        TransStore.requireLeaseOwner(owner);
         List<String> args = List.of(gid, owner, Long.toString(intervalSeconds), RedisJson.time(nextCronTime),
                 nextCronTime == null ? "" : RedisJson.score(nextCronTime), RedisJson.time(now),
                 Long.toString(now.toEpochMilli()), Long.toString(dataExpire), Long.toString(finishedExpire));
@@ -608,12 +610,6 @@ public final class RedisTransStore implements TransStore {
     /** Escapes glob metacharacters so SCAN MATCH takes the prefix literally. */
     private static String glob(String s) {
         return s.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
-    }
-
-    private static void requireLease(String owner) {
-        if (owner == null || !owner.startsWith(LEASE_PREFIX)) {
-            throw new IllegalArgumentException("owner '" + owner + "' does not start with " + LEASE_PREFIX);
-        }
     }
 
     private static void requireSameGid(String gid, List<TransBranch> branches) {

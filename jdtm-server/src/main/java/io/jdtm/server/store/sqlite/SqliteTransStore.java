@@ -400,6 +400,7 @@ public final class SqliteTransStore implements TransStore {
 
     @Override
     public Optional<TransGlobal> acquire(String gid, String owner, Instant now, Instant until) {
+        TransStore.requireLeaseOwner(owner);
         Fetched f = write(c -> {
             PreparedStatement ps = c.prepare("UPDATE trans_global SET owner = ?, next_cron_time = ? WHERE gid = ?"
                     + " AND status IN " + UNFINISHED + " AND " + FREE);
@@ -414,6 +415,7 @@ public final class SqliteTransStore implements TransStore {
 
     @Override
     public boolean renew(String gid, String owner, Instant until) {
+        TransStore.requireLeaseOwner(owner);
         return write(c -> {
             PreparedStatement ps = c.prepare("UPDATE trans_global SET next_cron_time = ? WHERE gid = ? AND owner = ?"
                     + " AND status IN " + UNFINISHED);
@@ -426,6 +428,7 @@ public final class SqliteTransStore implements TransStore {
 
     @Override
     public boolean release(String gid, String owner, long intervalSeconds, Instant nextCronTime, Instant now) {
+        TransStore.requireLeaseOwner(owner);
         return write(c -> {
             PreparedStatement ps = c.prepare("UPDATE trans_global SET owner = '', next_cron_interval = ?,"
                     + " next_cron_time = ?, update_time = ? WHERE gid = ? AND owner = ?");
