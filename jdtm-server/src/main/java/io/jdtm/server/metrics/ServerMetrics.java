@@ -20,6 +20,9 @@ public final class ServerMetrics {
     private final Counter transProcess;
     private final Histogram transHandled;
     private final Counter branchProcess;
+    private final Counter passJoined;
+    private final Counter leaseRenewed;
+    private final Counter leaseLost;
     private final ExpositionFormats formats = ExpositionFormats.init();
 
     public ServerMetrics(String version) {
@@ -39,6 +42,28 @@ public final class ServerMetrics {
         branchProcess = Counter.builder().name("dtm_branch_process_total")
                 .help("All branches processed by dtm").labelNames("model", "branchid", "branchtype", "status")
                 .register(registry);
+        // jdtm's own: how the one-pass-per-transaction rule is working (docs/storage.md, "One pass at a time")
+        passJoined = Counter.builder().name("jdtm_pass_joined_total")
+                .help("Requests to drive a transaction that found a pass of it running in this process and were"
+                        + " folded into it instead of starting a second one").register(registry);
+        leaseRenewed = Counter.builder().name("jdtm_lease_renewed_total")
+                .help("Leases a running pass extended because the next branch call could outlast them")
+                .register(registry);
+        leaseLost = Counter.builder().name("jdtm_lease_lost_total")
+                .help("Passes that stopped because another pass had taken their transaction over (a lease that"
+                        + " ran out during a long pause) or its status changed under them").register(registry);
+    }
+
+    public void passJoined() {
+        passJoined.inc();
+    }
+
+    public void leaseRenewed() {
+        leaseRenewed.inc();
+    }
+
+    public void leaseLost() {
+        leaseLost.inc();
     }
 
     /** One API request; {@code api} is the last path segment, lower-cased, without a query string. */

@@ -135,6 +135,7 @@ final class Engine {
                 throw new LeaseLostException(p.gid(), "its lease was taken over or the transaction finished");
             }
             p.leaseUntil(until);
+            metrics.leaseRenewed();
             log.debug("{} lease renewed until {}", p.gid(), until);
         }
     }

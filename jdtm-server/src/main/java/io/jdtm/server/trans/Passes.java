@@ -105,6 +105,7 @@ final class Passes {
         Slot cur;
         while ((cur = active.putIfAbsent(s.gid(), mine)) != null) {
             if (cur.request(s.token())) {
+                e.metrics.passJoined();
                 return await(cur);
             }
             Thread.yield(); // a closed slot leaves the map right after closing
@@ -128,7 +129,11 @@ final class Passes {
      */
     boolean requestAnother(String gid) {
         Slot cur = active.get(gid);
-        return cur != null && cur.request(null);
+        if (cur != null && cur.request(null)) {
+            e.metrics.passJoined();
+            return true;
+        }
+        return false;
     }
 
     private Result runSlot(Slot slot, Start s) {
@@ -186,6 +191,7 @@ final class Passes {
             ok = true;
         } catch (LeaseLostException lost) {
             log.debug("{}", lost.getMessage());
+            e.metrics.leaseLost();
             ok = true;
         } catch (StoreUnavailableException ex) {
             error = ex; // the API answers 503; the stored transaction is driven again after the lease

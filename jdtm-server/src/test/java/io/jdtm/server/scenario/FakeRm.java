@@ -16,7 +16,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
@@ -56,8 +59,11 @@ public final class FakeRm implements AutoCloseable {
         }
     }
 
-    /** When one call was being answered: from its arrival to the end of the answer (or of the failed write). */
-    public record Span(String gid, String path, Instant start, Instant end) {
+    /**
+     * When one call was being answered: from its arrival to the end of the answer (or of the failed write), and
+     * the status it was answered with.
+     */
+    public record Span(String gid, String path, String op, String branchId, Instant start, Instant end, int status) {
         public boolean overlaps(Span o) {
             return start.isBefore(o.end) && o.start.isBefore(end);
         }
@@ -67,6 +73,7 @@ public final class FakeRm implements AutoCloseable {
     private final List<Span> spans = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<Reply>> scripts = new ConcurrentHashMap<>();
     private final Map<String, Reply> fixed = new ConcurrentHashMap<>();
+    private final Map<String, Deque<Gate>> gates = new ConcurrentHashMap<>();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
@@ -130,11 +137,76 @@ public final class FakeRm implements AutoCloseable {
         Instant start = Instant.now();
         calls.add(new Call(ex.getRequestMethod(), path, query, headers, body, start));
         peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        int status = 0;
         try {
-            reply(ex, next(path));
+            Gate gate = nextGate(path);
+            Reply r = gate == null ? next(path) : gate.pass();
+            status = r.status();
+            reply(ex, r);
         } finally {
             inFlight.decrementAndGet();
-            spans.add(new Span(query.getOrDefault("gid", ""), path, start, Instant.now()));
+            spans.add(new Span(query.getOrDefault("gid", ""), path, query.getOrDefault("op", ""),
+                    query.getOrDefault("branch_id", ""), start, Instant.now(), status));
+        }
+    }
+
+    /**
+     * A call held at the RM until the test opens the gate: the test waits for the call to arrive, does what it
+     * wants the TM to face meanwhile, then lets the call answer.
+     */
+    public static final class Gate {
+        private final CountDownLatch arrived = new CountDownLatch(1);
+        private final CompletableFuture<Reply> answer = new CompletableFuture<>();
+
+        /** Waits (at most 20 s) until the held call has arrived. */
+        public Gate awaitArrival() {
+            try {
+                if (!arrived.await(20, TimeUnit.SECONDS)) {
+                    throw new AssertionError("the held call did not arrive within 20 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            return this;
+        }
+
+        public boolean hasArrived() {
+            return arrived.getCount() == 0;
+        }
+
+        /** Lets the held call answer {@code r}. */
+        public void open(Reply r) {
+            answer.complete(r);
+        }
+
+        private Reply pass() {
+            arrived.countDown();
+            try {
+                return answer.get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                return Reply.ERROR;
+            }
+        }
+    }
+
+    /** Holds the next call to {@code path} (after earlier holds of it) at a gate. */
+    public Gate hold(String path) {
+        Gate g = new Gate();
+        Deque<Gate> q = gates.computeIfAbsent(path, k -> new ArrayDeque<>());
+        synchronized (q) {
+            q.add(g);
+        }
+        return g;
+    }
+
+    private Gate nextGate(String path) {
+        Deque<Gate> q = gates.get(path);
+        if (q == null) {
+            return null;
+        }
+        synchronized (q) {
+            return q.poll();
         }
     }
 
