@@ -60,8 +60,8 @@ public final class FakeRm implements AutoCloseable {
     }
 
     /**
-     * When one call was being answered: from its arrival to the end of the answer (or of the failed write), and
-     * the status it was answered with.
+     * When one call was being handled: from its arrival to the moment its answer started to be sent, and the
+     * status it was answered with.
      */
     public record Span(String gid, String path, String op, String branchId, Instant start, Instant end, int status) {
         public boolean overlaps(Span o) {
@@ -138,15 +138,19 @@ public final class FakeRm implements AutoCloseable {
         calls.add(new Call(ex.getRequestMethod(), path, query, headers, body, start));
         peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         int status = 0;
+        Instant end = null;
         try {
             Gate gate = nextGate(path);
             Reply r = gate == null ? next(path) : gate.pass();
             status = r.status();
+            delay(r);
+            // the span ends as the answer starts: the TM cannot have it earlier, and may call again at once
+            end = Instant.now();
             reply(ex, r);
         } finally {
             inFlight.decrementAndGet();
             spans.add(new Span(query.getOrDefault("gid", ""), path, query.getOrDefault("op", ""),
-                    query.getOrDefault("branch_id", ""), start, Instant.now(), status));
+                    query.getOrDefault("branch_id", ""), start, end == null ? Instant.now() : end, status));
         }
     }
 
@@ -220,7 +224,7 @@ public final class FakeRm implements AutoCloseable {
         return peak.get();
     }
 
-    private void reply(HttpExchange ex, Reply r) throws IOException {
+    private static void delay(Reply r) {
         if (!r.delay().isZero()) {
             try {
                 Thread.sleep(r.delay().toMillis()); // a deliberately slow service
@@ -228,6 +232,9 @@ public final class FakeRm implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    private void reply(HttpExchange ex, Reply r) throws IOException {
         byte[] out = r.body().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().add("Content-Type", "application/json");
         ex.sendResponseHeaders(r.status(), out.length == 0 ? -1 : out.length);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jdtm.server.scenario.FakeRm.Gate;
 import io.jdtm.server.scenario.FakeRm.Reply;
-import io.jdtm.server.scenario.FakeRm.Span;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -36,7 +35,7 @@ class OnePassScenarioTest extends ScenarioBase {
         out.awaitArrival();
 
         clock.advance(PAST_THE_LEASE);
-        CompletableFuture<Integer> poller = async(() -> cron(0));
+        CompletableFuture<Integer> poller = Interleavings.async(() -> cron(0));
         awaitJoined(1);
         out.open(Reply.FAILURE);
 
@@ -56,7 +55,7 @@ class OnePassScenarioTest extends ScenarioBase {
 
         assertThat(submit(transferSaga(gid)).status()).isEqualTo(200);
         CompletableFuture<DtmHttp.Res> waiting =
-                async(() -> submit(with(transferSaga(gid), "wait_result", true)));
+                Interleavings.async(() -> submit(with(transferSaga(gid), "wait_result", true)));
         awaitJoined(2);
         out.open(Reply.FAILURE);
 
@@ -74,11 +73,11 @@ class OnePassScenarioTest extends ScenarioBase {
         String gid = gid();
         Gate out = rm.hold("/TransOut");
         CompletableFuture<DtmHttp.Res> waiting =
-                async(() -> submit(with(transferSaga(gid), "wait_result", true)));
+                Interleavings.async(() -> submit(with(transferSaga(gid), "wait_result", true)));
         out.awaitArrival();
 
         clock.advance(PAST_THE_LEASE);
-        CompletableFuture<Integer> poller = async(() -> cron(0));
+        CompletableFuture<Integer> poller = Interleavings.async(() -> cron(0));
         awaitJoined(1);
         out.open(Reply.SUCCESS);
 
@@ -176,7 +175,7 @@ class OnePassScenarioTest extends ScenarioBase {
         confirmIn.awaitArrival();
 
         clock.advance(PAST_THE_LEASE);
-        CompletableFuture<Integer> poller = async(() -> cron(0));
+        CompletableFuture<Integer> poller = Interleavings.async(() -> cron(0));
         assertThat(api.post("/api/dtmsvr/abort", Map.of("gid", gid, "trans_type", "tcc")).status())
                 .as("a submitted tcc cannot be aborted").isEqualTo(409);
         awaitJoined(1);
@@ -201,9 +200,9 @@ class OnePassScenarioTest extends ScenarioBase {
         commit1.awaitArrival();
 
         CompletableFuture<DtmHttp.Res> resubmit =
-                async(() -> submit(Map.of("gid", gid, "trans_type", "xa", "wait_result", true)));
+                Interleavings.async(() -> submit(Map.of("gid", gid, "trans_type", "xa", "wait_result", true)));
         clock.advance(PAST_THE_LEASE);
-        CompletableFuture<Integer> poller = async(() -> cron(0));
+        CompletableFuture<Integer> poller = Interleavings.async(() -> cron(0));
         awaitJoined(2);
         commit1.open(Reply.SUCCESS);
 
@@ -228,7 +227,7 @@ class OnePassScenarioTest extends ScenarioBase {
 
         assertThat(submit(msg).status()).isEqualTo(200);
         clock.advance(PAST_THE_LEASE);
-        CompletableFuture<Integer> poller = async(() -> cron(0));
+        CompletableFuture<Integer> poller = Interleavings.async(() -> cron(0));
         awaitJoined(2);
         out.open(Reply.SUCCESS);
 
@@ -253,28 +252,11 @@ class OnePassScenarioTest extends ScenarioBase {
 
     /** Whether the pass has ended: it released its lease, writing the retry schedule (owner empty). */
     private boolean nextCronTimeIsScheduleNotLease(String gid) {
-        return query(gid).path("transaction").path("owner").asText("").isEmpty();
-    }
-
-    private static <T> CompletableFuture<T> async(java.util.function.Supplier<T> task) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        Thread.startVirtualThread(() -> {
-            try {
-                f.complete(task.get());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f;
+        return !query(gid).path("transaction").path("owner").asText("").startsWith("lease:");
     }
 
     private double metric(String name) {
-        for (String line : api.get("/api/metrics").body().split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return Double.parseDouble(line.substring(name.length() + 1).trim());
-            }
-        }
-        return 0;
+        return Interleavings.metric(api, name);
     }
 
     /** How many requests to drive a transaction were folded into a running pass (the server's own count). */
@@ -292,35 +274,11 @@ class OnePassScenarioTest extends ScenarioBase {
                 .until(condition);
     }
 
-    /** No two calls of the transaction were being answered at the same time (it is sequential in every test). */
     private void assertOnePassAtATime(String gid) {
-        List<Span> spans = rm.spans().stream().filter(s -> s.gid().equals(gid)).toList();
-        for (int i = 0; i < spans.size(); i++) {
-            for (int j = i + 1; j < spans.size(); j++) {
-                assertThat(spans.get(i).overlaps(spans.get(j)))
-                        .as("calls %s and %s of %s overlapped", spans.get(i), spans.get(j), gid).isFalse();
-            }
-        }
+        Interleavings.assertNoOverlap(rm, gid);
     }
 
-    /**
-     * The effects of a finished saga are balanced: succeed ⇒ every action applied and nothing compensated; failed
-     * ⇒ every action the RM applied (answered 200) was compensated (answered 200).
-     */
     private void assertSagaBalanced(String gid) {
-        String status = status(gid);
-        List<Span> spans = rm.spans().stream().filter(s -> s.gid().equals(gid)).toList();
-        for (String branch : spans.stream().map(Span::branchId).distinct().toList()) {
-            boolean applied = spans.stream().anyMatch(s -> s.branchId().equals(branch) && s.op().equals("action")
-                    && s.status() == 200);
-            boolean compensated = spans.stream().anyMatch(s -> s.branchId().equals(branch)
-                    && s.op().equals("compensate") && s.status() == 200);
-            if (status.equals("succeed")) {
-                assertThat(applied && !compensated).as("branch %s of succeeded %s: %s", branch, gid, spans).isTrue();
-            } else {
-                assertThat(status).isEqualTo("failed");
-                assertThat(!applied || compensated).as("branch %s of failed %s: %s", branch, gid, spans).isTrue();
-            }
-        }
+        Interleavings.assertSagaBalanced(rm, gid, status(gid));
     }
 }
