@@ -19,8 +19,8 @@ import io.jdtm.server.store.Page;
 import io.jdtm.server.store.ResetResult;
 import io.jdtm.server.store.ScanQuery;
 import io.jdtm.server.store.TransGlobal;
-import io.jdtm.server.store.TransStore;
 import io.jdtm.server.trans.DtmException;
+import io.jdtm.server.trans.TransQueries;
 import io.jdtm.server.trans.TransService;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,7 +44,7 @@ public final class HttpApi {
     private static final byte[] PONG = "{\"msg\":\"pong\"}".getBytes();
 
     private final TransService service;
-    private final TransStore store;
+    private final TransQueries queries;
     private final ServerMetrics metrics;
     private final TransJson json;
     private final String version;
@@ -56,7 +56,7 @@ public final class HttpApi {
             long maxBodyBytes) {
         this.maxBodyBytes = maxBodyBytes;
         this.service = service;
-        this.store = service.store();
+        this.queries = service.queries();
         this.metrics = metrics;
         this.json = new TransJson(zone);
         this.version = version;
@@ -97,20 +97,20 @@ public final class HttpApi {
         r.get(BASE + "/resetCronTime", (req, res) -> answer(res, () -> {
             long timeout = longParam(req, "timeout", defaultResetTimeout);
             int limit = (int) longParam(req, "limit", 100);
-            ResetResult rr = store.resetCronTime(service.clock().instant(), Duration.ofSeconds(timeout), limit);
+            ResetResult rr = service.resetCronTime(Duration.ofSeconds(timeout), limit);
             return ordered("has_remaining", rr.hasRemaining(), "succeed_count", rr.count());
         }));
         r.post(BASE + "/resetNextCronTime", (req, res) -> operation(res,
                 () -> service.resetNextCronTime(gidOfBody(req))));
         r.get(BASE + "/subscribe", (req, res) -> operation(res,
-                () -> service.subscribe(param(req, "topic"), param(req, "url"), param(req, "remark"))));
+                () -> service.topics().subscribe(param(req, "topic"), param(req, "url"), param(req, "remark"))));
         r.get(BASE + "/unsubscribe", (req, res) -> operation(res,
-                () -> service.unsubscribe(param(req, "topic"), param(req, "url"))));
+                () -> service.topics().unsubscribe(param(req, "topic"), param(req, "url"))));
         r.delete(BASE + "/topic/{topicName}", (req, res) -> operation(res,
-                () -> service.deleteTopic(req.path().pathParameters().get("topicName"))));
+                () -> service.topics().deleteTopic(req.path().pathParameters().get("topicName"))));
         r.get(BASE + "/scanKV", (req, res) -> answer(res, () -> {
             int limit = (int) longParam(req, "limit", 100);
-            Page<KvRow> page = store.scanKv(param(req, "cat"), param(req, "position"), limit);
+            Page<KvRow> page = queries.scanKv(param(req, "cat"), param(req, "position"), limit);
             ObjectNode n = DtmJson.mapper().createObjectNode();
             ArrayNode a = n.putArray("kv");
             page.items().forEach(k -> a.add(json.kv(k)));
@@ -120,7 +120,7 @@ public final class HttpApi {
         r.get(BASE + "/queryKV", (req, res) -> answer(res, () -> {
             ObjectNode n = DtmJson.mapper().createObjectNode();
             ArrayNode a = n.putArray("kv");
-            store.findKv(param(req, "cat"), param(req, "key")).forEach(k -> a.add(json.kv(k)));
+            queries.queryKv(param(req, "cat"), param(req, "key")).forEach(k -> a.add(json.kv(k)));
             return n;
         }));
         r.any("/api/ping", (req, res) -> {
@@ -142,18 +142,14 @@ public final class HttpApi {
     // ---------------------------------------------------------------- endpoints with a value
 
     private Object query(ServerRequest req) {
-        String gid = param(req, "gid");
-        if (gid.isEmpty()) {
-            throw DtmException.error("no gid specified"); // DTM answers 500 here (spec §14)
-        }
+        Optional<TransQueries.Found> found = queries.query(param(req, "gid"));
         ObjectNode n = DtmJson.mapper().createObjectNode();
-        Optional<TransGlobal> g = store.findGlobal(gid);
-        if (g.isPresent()) {
-            n.set("transaction", json.global(g.get()));
+        if (found.isPresent()) {
+            n.set("transaction", json.global(found.get().global()));
         } else {
             n.putNull("transaction");
         }
-        n.set("branches", json.branches(g.isPresent() ? store.findBranches(gid) : List.of()));
+        n.set("branches", json.branches(found.isPresent() ? found.get().branches() : List.of()));
         return n;
     }
 
@@ -161,12 +157,9 @@ public final class HttpApi {
         String gid = param(req, "gid");
         String position = param(req, "position");
         int limit = (int) longParam(req, "limit", 100);
-        if (limit <= 0) {
-            throw DtmException.badRequest("limit must be a positive number, got " + limit);
-        }
         ObjectNode n = DtmJson.mapper().createObjectNode();
         if (!gid.isEmpty()) {
-            Optional<TransGlobal> g = store.findGlobal(gid);
+            Optional<TransGlobal> g = queries.find(gid);
             if (g.isPresent()) {
                 n.putArray("transactions").add(json.global(g.get()));
             } else {
@@ -189,7 +182,7 @@ public final class HttpApi {
                 .orElseThrow(() -> DtmException.badRequest("unknown transType '" + t + "'"));
         Instant from = millisParam(req, "createTimeStart");
         Instant to = millisParam(req, "createTimeEnd");
-        Page<TransGlobal> page = store.scanGlobals(new ScanQuery(position, limit, status, type, from, to));
+        Page<TransGlobal> page = queries.all(new ScanQuery(position, limit, status, type, from, to));
         if (page.items().isEmpty()) {
             n.putNull("transactions");
         } else {

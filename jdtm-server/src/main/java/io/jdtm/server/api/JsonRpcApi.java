@@ -71,14 +71,19 @@ final class JsonRpcApi {
             return new Reply(200, envelope(id, 0, null, result));
         } catch (UnknownMethod e) {
             return new Reply(200, envelope(id, METHOD_NOT_FOUND, "method not found: " + method, Map.of()));
-        } catch (DtmException e) {
-            int code = e.kind() == DtmException.Kind.FAILURE ? FAILURE : INTERNAL;
-            return new Reply(200, envelope(id, code, e.getMessage(), Map.of()));
         } catch (Exception e) {
-            ErrorMapper.Answer a = ErrorMapper.map(e);
-            int code = a.status() == 503 ? STORE_UNAVAILABLE : INTERNAL;
-            return new Reply(200, envelope(id, code, String.valueOf(a.body().get("message")), Map.of()));
+            Problem p = Problem.of(e);
+            return new Reply(200, envelope(id, code(p.kind()), p.message(), Map.of()));
         }
+    }
+
+    /** JSON-RPC error codes (spec §2.4): DTM uses -32901 for FAILURE and -32603 for everything else. */
+    static int code(Problem.Kind k) {
+        return switch (k) {
+            case FAILURE -> FAILURE;
+            case UNAVAILABLE -> STORE_UNAVAILABLE;
+            default -> INTERNAL;
+        };
     }
 
     private static TransRequest trans(JsonNode params) throws java.io.IOException {

@@ -4,12 +4,16 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * One TM → RM call: what {@link BranchCaller} needs to reach a branch.
+ * One TM → RM call, independent of the transport: what a {@link BranchTransport} needs to reach a branch. Each
+ * transport decides how to carry it (an HTTP method and query parameters, a JSON-RPC envelope, gRPC metadata).
  *
- * @param url the branch URL as stored (HTTP URL, or a URL containing {@code method} for JSON-RPC)
- * @param payload the body (the branch's bin_data); empty means no body
- * @param forcePost XA calls are always POST, even with an empty body
- * @param headers extra headers, applied after {@code Content-Type}
+ * @param url the branch URL as stored: an HTTP URL, a URL containing {@code method} for JSON-RPC, or a gRPC
+ *        target {@code host:port/package.Service/Method}
+ * @param transType the transaction type as on the wire ({@code saga}, {@code xa}, …)
+ * @param payload the branch's bin_data, sent unchanged; empty means none
+ * @param protocol the transaction's protocol ({@code http}, {@code grpc}, {@code json-rpc})
+ * @param headers extra headers or metadata (the transaction's {@code branch_headers})
+ * @param timeout the call's deadline (the transaction's {@code request_timeout}, else {@code RequestTimeout})
  */
 public record BranchCall(
         String url,
@@ -19,6 +23,5 @@ public record BranchCall(
         String op,
         byte[] payload,
         String protocol,
-        boolean forcePost,
         Map<String, String> headers,
         Duration timeout) {}

@@ -1,44 +1,26 @@
 package io.jdtm.server.branch;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Method;
-import io.helidon.webclient.api.HttpClientRequest;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
-import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.Outcome;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Calls branches over HTTP and JSON-RPC (spec §5). Blocking, meant for virtual threads; one pooled keep-alive
- * client shared by all transactions. Never throws: transport trouble is an {@link Outcome#ERROR} result.
+ * Calls branches (spec §5), choosing the transport per call: an empty URL is a success without any call; HTTP
+ * (or JSON-RPC, see {@link HttpBranchTransport}) when the transaction's protocol is {@code http} or
+ * {@code json-rpc}, or the URL starts with {@code http://} or {@code https://} — so a gRPC transaction may mix in
+ * HTTP branches; gRPC otherwise. Never throws: transport trouble is an {@link Outcome#ERROR} result.
  */
 public final class BranchCaller implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(BranchCaller.class);
-    private static final int MAX_DETAIL = 1000;
-
-    private final WebClient client;
-    private final boolean dockerRewrite;
+    private final HttpBranchTransport http;
+    private final BranchTransport grpc;
 
     public BranchCaller(Duration connectTimeout, boolean dockerRewrite) {
-        this.client = WebClient.builder()
-                .connectTimeout(connectTimeout)
-                .followRedirects(false)
-                .shareConnectionCache(false)
-                // keep enough idle keep-alive connections for many concurrent calls to one RM host
-                .connectionCacheSize(1024)
-                .build();
-        this.dockerRewrite = dockerRewrite;
+        this(new HttpBranchTransport(connectTimeout, dockerRewrite), UnsupportedGrpc.INSTANCE);
+    }
+
+    BranchCaller(HttpBranchTransport http, BranchTransport grpc) {
+        this.http = http;
+        this.grpc = grpc;
     }
 
     /** Makes the call and classifies the answer; an empty URL is a success without any call. */
@@ -46,148 +28,38 @@ public final class BranchCaller implements AutoCloseable {
         if (c.url().isEmpty()) {
             return BranchResult.EMPTY_URL_SUCCESS;
         }
-        boolean http = c.protocol().isEmpty() || c.protocol().equals(Ops.PROTOCOL_HTTP)
-                || c.protocol().equals(Ops.PROTOCOL_JSONRPC) || c.url().startsWith("http://")
-                || c.url().startsWith("https://");
-        if (!http) {
-            return new BranchResult(Outcome.ERROR, "grpc branch calls are not supported by this server yet: "
-                    + c.url());
-        }
-        try {
-            if (c.protocol().equals(Ops.PROTOCOL_JSONRPC) && c.url().contains("method")) {
-                return callJsonRpc(c);
-            }
-            return callHttp(c);
-        } catch (RuntimeException e) {
-            String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
-            log.debug("branch call {} {} {} failed: {}", c.gid(), c.branchId(), c.op(), msg);
-            return new BranchResult(Outcome.ERROR, msg);
-        }
+        return isHttp(c) ? http.call(c) : grpc.call(c);
     }
 
-    private BranchResult callHttp(BranchCall c) {
-        String url = rewrite(withQuery(c.url(), c));
-        boolean post = c.payload().length > 0 || c.forcePost();
-        HttpClientRequest req = client.method(post ? Method.POST : Method.GET)
-                .uri(URI.create(url))
-                .skipUriEncoding(true)
-                .readTimeout(c.timeout())
-                .header(HeaderNames.CONTENT_TYPE, "application/json");
-        c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));
-        try (HttpClientResponse res = post ? req.submit(c.payload()) : req.request()) {
-            String body = bodyOf(res);
-            int status = res.status().code();
-            return new BranchResult(Outcome.ofHttp(status, body), detail(status, body));
-        }
-    }
-
-    private BranchResult callJsonRpc(BranchCall c) {
-        String method = queryParam(c.url(), "method");
-        ObjectNode params;
-        try {
-            JsonNode p = DtmJson.mapper().readTree(c.payload().length == 0 ? "{}".getBytes() : c.payload());
-            params = p instanceof ObjectNode o ? o : DtmJson.mapper().createObjectNode();
-        } catch (java.io.IOException e) {
-            return new BranchResult(Outcome.ERROR, "json-rpc payload is not a JSON object: " + e.getMessage());
-        }
-        params.put("gid", c.gid()).put("trans_type", c.transType()).put("branch_id", c.branchId()).put("op", c.op());
-        ObjectNode body = DtmJson.mapper().createObjectNode();
-        body.put("jsonrpc", "2.0").put("method", method).put("id", UUID.randomUUID().toString());
-        body.set("params", params);
-        HttpClientRequest req = client.method(Method.POST)
-                .uri(URI.create(rewrite(c.url())))
-                .skipUriEncoding(true)
-                .readTimeout(c.timeout())
-                .header(HeaderNames.CONTENT_TYPE, "application/json");
-        c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));
-        try (HttpClientResponse res = req.submit(DtmJson.writeBytes(body))) {
-            String text = bodyOf(res);
-            int status = res.status().code();
-            Outcome byHttp = Outcome.ofHttp(status, text);
-            if (byHttp != Outcome.SUCCESS) {
-                return new BranchResult(byHttp, detail(status, text));
-            }
-            return new BranchResult(jsonRpcOutcome(text), detail(status, text));
-        }
-    }
-
-    /** The answer's body, or "" when it has none (an empty 200 is a plain SUCCESS). */
-    private static String bodyOf(HttpClientResponse res) {
-        return res.entity().hasEntity() ? res.as(String.class) : "";
-    }
-
-    static Outcome jsonRpcOutcome(String text) {
-        try {
-            JsonNode err = DtmJson.mapper().readTree(text).path("error");
-            if (err.isMissingNode() || err.isNull()) {
-                return Outcome.SUCCESS;
-            }
-            return switch (err.path("code").asInt(0)) {
-                case -32901 -> Outcome.FAILURE;
-                case -32902 -> Outcome.ONGOING;
-                default -> Outcome.ERROR;
-            };
-        } catch (java.io.IOException e) {
-            return Outcome.ERROR;
-        }
-    }
-
-    /** Adds DTM's four query parameters to the URL, after any it already has. */
-    static String withQuery(String url, BranchCall c) {
-        StringBuilder sb = new StringBuilder(url.length() + 96).append(url);
-        sb.append(url.indexOf('?') >= 0 ? '&' : '?');
-        sb.append("gid=").append(enc(c.gid()));
-        sb.append("&trans_type=").append(enc(c.transType()));
-        sb.append("&branch_id=").append(enc(c.branchId()));
-        sb.append("&op=").append(enc(c.op()));
-        return sb.toString();
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
-    }
-
-    static String queryParam(String url, String name) {
-        int q = url.indexOf('?');
-        if (q < 0) {
-            return "";
-        }
-        for (String part : url.substring(q + 1).split("&")) {
-            int eq = part.indexOf('=');
-            String k = eq < 0 ? part : part.substring(0, eq);
-            if (k.equals(name)) {
-                return eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
-            }
-        }
-        return "";
-    }
-
-    private String rewrite(String url) {
-        if (!dockerRewrite) {
-            return url;
-        }
-        return url.replaceFirst("localhost", "host.docker.internal").replaceFirst("127\\.0\\.0\\.1",
-                "host.docker.internal");
-    }
-
-    private static String detail(int status, String body) {
-        String b = body.length() > MAX_DETAIL ? body.substring(0, MAX_DETAIL) + "…" : body;
-        return "status " + status + ": " + b;
+    /** Spec §5: HTTP for http and json-rpc transactions, and for http(s) URLs inside a gRPC transaction. */
+    static boolean isHttp(BranchCall c) {
+        String p = c.protocol();
+        return p.isEmpty() || p.equals(Ops.PROTOCOL_HTTP) || p.equals(Ops.PROTOCOL_JSONRPC)
+                || c.url().startsWith("http://") || c.url().startsWith("https://");
     }
 
     /** POSTs a JSON document and reports whether the answer was 2xx. Used by the alert webhook. */
     public boolean postJson(String url, Object doc, Duration timeout) {
-        try (HttpClientResponse res = client.post(url).readTimeout(timeout)
-                .header(HeaderNames.CONTENT_TYPE, "application/json").submit(DtmJson.writeBytes(doc))) {
-            return res.status().family() == io.helidon.http.Status.Family.SUCCESSFUL;
-        } catch (RuntimeException e) {
-            log.warn("POST {} failed: {}", url, e.toString());
-            return false;
-        }
+        return http.postJson(url, doc, timeout);
     }
 
     @Override
     public void close() {
-        client.closeResource();
+        http.close();
+        grpc.close();
+    }
+
+    /** Until gRPC branch calls exist: every gRPC branch is an error, retried with backoff. */
+    private enum UnsupportedGrpc implements BranchTransport {
+        INSTANCE;
+
+        @Override
+        public BranchResult call(BranchCall c) {
+            return new BranchResult(Outcome.ERROR, "grpc branch calls are not supported by this server yet: "
+                    + c.url());
+        }
+
+        @Override
+        public void close() {}
     }
 }

@@ -214,9 +214,8 @@ final class Engine {
     BranchResult call(Pass p, String url, String branchId, String op, byte[] payload) {
         ensureLease(p, requestTimeout(p));
         TransGlobal g = p.global();
-        boolean xa = g.transType() == TransType.XA;
-        BranchCall c = new BranchCall(url, g.gid(), g.transType().wire(), branchId, op, xa ? new byte[0] : payload,
-                g.protocol(), xa, g.options().branchHeaders(), requestTimeout(p));
+        BranchCall c = new BranchCall(url, g.gid(), g.transType().wire(), branchId, op, payload, g.protocol(),
+                g.options().branchHeaders(), requestTimeout(p));
         BranchResult r = caller.call(c);
         metrics.branch(g.transType().wire(), branchId, op, r.isSuccess());
         return r;

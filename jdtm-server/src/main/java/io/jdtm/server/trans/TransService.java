@@ -1,8 +1,6 @@
 package io.jdtm.server.trans;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import io.jdtm.protocol.BranchStatus;
-import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransRequest;
@@ -11,7 +9,7 @@ import io.jdtm.protocol.TransType;
 import io.jdtm.server.branch.BranchCaller;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.metrics.ServerMetrics;
-import io.jdtm.server.store.KvRow;
+import io.jdtm.server.store.ResetResult;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.StatusChange;
 import io.jdtm.server.store.StoreException;
@@ -20,7 +18,6 @@ import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.store.UniqueConflictException;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,6 +43,8 @@ public final class TransService {
     private final Engine engine;
     private final Map<TransType, TransProcessor> processors = new EnumMap<>(TransType.class);
     private final Passes passes;
+    private final Topics topics;
+    private final TransQueries queries;
 
     public TransService(TransStore store, BranchCaller caller, Clock clock, ServerConfig config,
             ServerMetrics metrics) {
@@ -57,6 +56,18 @@ public final class TransService {
         processors.put(TransType.XA, TccXaProcessor.xa());
         processors.put(TransType.WORKFLOW, new WorkflowProcessor());
         this.passes = new Passes(engine, processors);
+        this.topics = new Topics(store, clock);
+        this.queries = new TransQueries(store);
+    }
+
+    /** The read side: query, listing, KV. */
+    public TransQueries queries() {
+        return queries;
+    }
+
+    /** The msg topics and their subscribers (spec §3.13–3.15). */
+    public Topics topics() {
+        return topics;
     }
 
     /** A new lease owner value for a poller claim: the claim is the lease of the pass that follows. */
@@ -76,9 +87,18 @@ public final class TransService {
 
     /** {@code POST /prepare} (spec §3.3). */
     public void prepare(TransRequest req) {
+        prepare(req, null);
+    }
+
+    /**
+     * {@code prepare} with the steps' payloads as bytes ({@code binPayloads}, gRPC's {@code BinPayloads}: stored and
+     * sent to the branches unchanged), or null to take them from the request's JSON {@code payloads}.
+     */
+    public void prepare(TransRequest req, List<byte[]> binPayloads) {
         TransType type = requireType(req);
         TransGlobal g = newGlobal(req, type, TransStatus.PREPARED);
-        List<TransBranch> branches = type == TransType.MSG ? buildBranches(req, type, g.createTime()) : List.of();
+        List<TransBranch> branches =
+                type == TransType.MSG ? buildBranches(req, binPayloads, type, g.createTime()) : List.of();
         try {
             engine.store.saveNew(g, branches);
         } catch (UniqueConflictException e) {
@@ -91,13 +111,18 @@ public final class TransService {
 
     /** {@code POST /submit} (spec §3.4); workflow submits set the final status directly (§7.2 step 6). */
     public void submit(TransRequest req) {
+        submit(req, null);
+    }
+
+    /** {@code submit} with the steps' payloads as bytes, as {@link #prepare(TransRequest, List)}. */
+    public void submit(TransRequest req, List<byte[]> binPayloads) {
         TransType type = requireType(req);
         if (type == TransType.WORKFLOW) {
             submitWorkflow(req);
             return;
         }
         TransGlobal g = newGlobal(req, type, TransStatus.SUBMITTED);
-        List<TransBranch> branches = buildBranches(req, type, g.createTime());
+        List<TransBranch> branches = buildBranches(req, binPayloads, type, g.createTime());
         // saved with the lease of its first pass, so no other pass can start before that one ends
         TransGlobal leased = g.withLease(passes.newToken(), g.createTime().plus(engine.leaseLength(g)));
         try {
@@ -203,6 +228,14 @@ public final class TransService {
 
     /** {@code POST /registerBranch} and its aliases (spec §3.7): a flat map of strings. */
     public void registerBranch(Map<String, String> body) {
+        registerBranch(body, null);
+    }
+
+    /**
+     * {@code registerBranch} with the branch's payload as bytes ({@code payload}, gRPC's {@code BusiPayload}: stored
+     * and sent unchanged), or null to take the body's {@code data} string.
+     */
+    public void registerBranch(Map<String, String> body, byte[] payload) {
         String gid = requireGid(body.get("gid"));
         String branchId = body.getOrDefault("branch_id", "");
         if (branchId.isEmpty()) {
@@ -211,7 +244,7 @@ public final class TransService {
         String typeName = body.getOrDefault("trans_type", "");
         TransType type = TransType.find(typeName).orElseThrow(() -> DtmException.badRequest(
                 "unknow trans type: " + typeName + " (registerBranch takes tcc, xa or workflow)"));
-        byte[] data = body.getOrDefault("data", "").getBytes(StandardCharsets.UTF_8);
+        byte[] data = payload != null ? payload : body.getOrDefault("data", "").getBytes(StandardCharsets.UTF_8);
         Instant now = engine.now();
         List<TransBranch> rows = switch (type) {
             case TCC -> List.of(
@@ -404,15 +437,10 @@ public final class TransService {
         return g.withSchedule(base, now.plusSeconds(base), now);
     }
 
-    private List<TransBranch> buildBranches(TransRequest req, TransType type, Instant now) {
+    private List<TransBranch> buildBranches(TransRequest req, List<byte[]> binPayloads, TransType type,
+            Instant now) {
         List<Map<String, String>> steps = req.stepsOrEmpty();
-        List<String> payloads = new ArrayList<>(req.payloadsOrEmpty());
-        for (Map<String, String> s : steps) {
-            String legacy = s == null ? null : s.get("data");
-            if (legacy != null && !legacy.isEmpty()) {
-                payloads.add(legacy);
-            }
-        }
+        List<byte[]> payloads = binPayloads != null ? binPayloads : jsonPayloads(req);
         if (type != TransType.SAGA && type != TransType.MSG) {
             return List.of();
         }
@@ -425,13 +453,13 @@ public final class TransService {
         for (int i = 0; i < steps.size(); i++) {
             Map<String, String> s = steps.get(i) == null ? Map.of() : steps.get(i);
             String id = twoDigits(i + 1);
-            byte[] payload = payloads.get(i) == null ? new byte[0] : payloads.get(i).getBytes(StandardCharsets.UTF_8);
+            byte[] payload = payloads.get(i) == null ? new byte[0] : payloads.get(i);
             String action = s.getOrDefault("action", "");
             if (type == TransType.SAGA) {
                 rows.add(TransBranch.create(gid, s.getOrDefault("compensate", ""), payload, id, Ops.COMPENSATE, BranchStatus.PREPARED, now));
                 rows.add(TransBranch.create(gid, action, payload, id, Ops.ACTION, BranchStatus.PREPARED, now));
             } else if (action.startsWith(Ops.TOPIC_PREFIX)) {
-                List<String> urls = subscribers(action.substring(Ops.TOPIC_PREFIX.length()));
+                List<String> urls = topics.subscribers(action.substring(Ops.TOPIC_PREFIX.length()));
                 for (int j = 0; j < urls.size(); j++) {
                     String bid = urls.size() == 1 ? id : id + "-" + twoDigits(j + 1);
                     rows.add(TransBranch.create(gid, urls.get(j), payload, bid, Ops.ACTION, BranchStatus.PREPARED, now));
@@ -450,100 +478,33 @@ public final class TransService {
         return rows;
     }
 
+    /** The JSON request's payloads as UTF-8 bytes, then (legacy clients) every non-empty {@code steps[i].data}. */
+    private static List<byte[]> jsonPayloads(TransRequest req) {
+        List<byte[]> payloads = new ArrayList<>();
+        for (String p : req.payloadsOrEmpty()) {
+            payloads.add(p == null ? null : p.getBytes(StandardCharsets.UTF_8));
+        }
+        for (Map<String, String> s : req.stepsOrEmpty()) {
+            String legacy = s == null ? null : s.get("data");
+            if (legacy != null && !legacy.isEmpty()) {
+                payloads.add(legacy.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return payloads;
+    }
+
     /** DTM's branch ids: at least two digits ({@code 01} … {@code 99}, {@code 100} …). */
     static String twoDigits(int n) {
         return n < 10 ? "0" + n : Integer.toString(n);
     }
 
-    // ---------------------------------------------------------------- topics (KV rows, spec §3.13–3.15)
+    // ---------------------------------------------------------------- operator actions
 
-    /** A subscriber of a topic, as stored in the topic's KV value. */
-    public record Subscriber(String url, String remark) {}
-
-    private static final TypeReference<List<Subscriber>> SUBSCRIBERS = new TypeReference<>() {};
-
-    private List<String> subscribers(String topic) {
-        List<KvRow> rows = engine.store.findKv(Ops.TOPICS_CAT, topic);
-        List<String> urls = new ArrayList<>();
-        if (!rows.isEmpty()) {
-            for (Subscriber s : parseSubscribers(rows.getFirst().v())) {
-                urls.add(s.url());
-            }
+    /** {@code GET /resetCronTime} (spec §3.11): pulls back transactions that backed off far into the future. */
+    public ResetResult resetCronTime(Duration after, int limit) {
+        if (limit <= 0) {
+            throw DtmException.badRequest("limit must be a positive number, got " + limit);
         }
-        if (urls.isEmpty()) {
-            throw DtmException.error("topic not found: " + topic);
-        }
-        return urls;
-    }
-
-    private static List<Subscriber> parseSubscribers(String v) {
-        try {
-            List<Subscriber> l = DtmJson.mapper().readValue(v, SUBSCRIBERS);
-            return l == null ? new ArrayList<>() : new ArrayList<>(l);
-        } catch (IOException e) {
-            throw DtmException.error("stored topic value is not a subscriber list: " + e.getMessage());
-        }
-    }
-
-    /** {@code GET /subscribe}. */
-    public void subscribe(String topic, String url, String remark) {
-        if (topic == null || topic.isEmpty() || url == null || url.isEmpty()) {
-            throw DtmException.badRequest("subscribe needs a non-empty topic and url");
-        }
-        List<KvRow> rows = engine.store.findKv(Ops.TOPICS_CAT, topic);
-        Subscriber sub = new Subscriber(url, remark == null ? "" : remark);
-        if (rows.isEmpty()) {
-            try {
-                engine.store.createKv(Ops.TOPICS_CAT, topic, DtmJson.write(List.of(sub)), engine.now());
-                return;
-            } catch (UniqueConflictException e) {
-                throw DtmException.error("topic " + topic + " was created concurrently; try again");
-            }
-        }
-        KvRow row = rows.getFirst();
-        List<Subscriber> subs = parseSubscribers(row.v());
-        if (subs.stream().anyMatch(s -> s.url().equals(url))) {
-            throw DtmException.error("this url exists");
-        }
-        subs.add(sub);
-        updateTopic(row, subs);
-    }
-
-    /** {@code GET /unsubscribe}. */
-    public void unsubscribe(String topic, String url) {
-        if (topic == null || topic.isEmpty() || url == null || url.isEmpty()) {
-            throw DtmException.badRequest("unsubscribe needs a non-empty topic and url");
-        }
-        List<KvRow> rows = engine.store.findKv(Ops.TOPICS_CAT, topic);
-        if (rows.isEmpty()) {
-            throw DtmException.error("no such a topic");
-        }
-        KvRow row = rows.getFirst();
-        List<Subscriber> subs = parseSubscribers(row.v());
-        if (subs.isEmpty()) {
-            throw DtmException.error("this topic is empty");
-        }
-        if (!subs.removeIf(s -> s.url().equals(url))) {
-            throw DtmException.error("no such an url ");
-        }
-        updateTopic(row, subs);
-    }
-
-    private void updateTopic(KvRow row, List<Subscriber> subs) {
-        try {
-            engine.store.updateKv(row, DtmJson.write(subs), engine.now());
-        } catch (NotFoundException e) {
-            throw DtmException.error("topic " + row.k() + " was changed concurrently (version " + row.version()
-                    + "); try again");
-        }
-    }
-
-    /** {@code DELETE /topic/{name}}. */
-    public void deleteTopic(String topic) {
-        try {
-            engine.store.deleteKv(Ops.TOPICS_CAT, topic);
-        } catch (NotFoundException e) {
-            throw DtmException.error("storage: NotFound (no topic '" + topic + "')");
-        }
+        return engine.store.resetCronTime(engine.now(), after, limit);
     }
 }

@@ -1,0 +1,189 @@
+package io.jdtm.server.branch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import io.jdtm.protocol.DtmJson;
+import io.jdtm.protocol.Ops;
+import io.jdtm.protocol.Outcome;
+import io.jdtm.protocol.TransType;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Branch calls over HTTP (spec §5.1) and JSON-RPC (§5.3) on one pooled keep-alive Helidon client shared by all
+ * transactions. JSON-RPC is used when the transaction's protocol is {@code json-rpc} and the URL names a
+ * {@code method}; otherwise plain HTTP: POST when there is a payload or the transaction is XA (always with an empty
+ * body then), GET otherwise, with DTM's four query parameters.
+ */
+final class HttpBranchTransport implements BranchTransport {
+    private static final Logger log = LoggerFactory.getLogger(HttpBranchTransport.class);
+    static final int MAX_DETAIL = 1000;
+
+    private final WebClient client;
+    private final boolean dockerRewrite;
+
+    HttpBranchTransport(Duration connectTimeout, boolean dockerRewrite) {
+        this.client = WebClient.builder()
+                .connectTimeout(connectTimeout)
+                .followRedirects(false)
+                .shareConnectionCache(false)
+                // keep enough idle keep-alive connections for many concurrent calls to one RM host
+                .connectionCacheSize(1024)
+                .build();
+        this.dockerRewrite = dockerRewrite;
+    }
+
+    @Override
+    public BranchResult call(BranchCall c) {
+        try {
+            if (c.protocol().equals(Ops.PROTOCOL_JSONRPC) && c.url().contains("method")) {
+                return callJsonRpc(c);
+            }
+            return callHttp(c);
+        } catch (RuntimeException e) {
+            String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
+            log.debug("branch call {} {} {} failed: {}", c.gid(), c.branchId(), c.op(), msg);
+            return new BranchResult(Outcome.ERROR, msg);
+        }
+    }
+
+    private BranchResult callHttp(BranchCall c) {
+        String url = rewrite(withQuery(c.url(), c));
+        // XA phase 2 is always a POST with an empty body (spec §6.10)
+        boolean xa = c.transType().equals(TransType.XA.wire());
+        byte[] payload = xa ? new byte[0] : c.payload();
+        boolean post = payload.length > 0 || xa;
+        HttpClientRequest req = client.method(post ? Method.POST : Method.GET)
+                .uri(URI.create(url))
+                .skipUriEncoding(true)
+                .readTimeout(c.timeout())
+                .header(HeaderNames.CONTENT_TYPE, "application/json");
+        c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));
+        try (HttpClientResponse res = post ? req.submit(payload) : req.request()) {
+            String body = bodyOf(res);
+            int status = res.status().code();
+            return new BranchResult(Outcome.ofHttp(status, body), detail(status, body));
+        }
+    }
+
+    private BranchResult callJsonRpc(BranchCall c) {
+        String method = queryParam(c.url(), "method");
+        ObjectNode params;
+        try {
+            JsonNode p = DtmJson.mapper().readTree(c.payload().length == 0 ? "{}".getBytes() : c.payload());
+            params = p instanceof ObjectNode o ? o : DtmJson.mapper().createObjectNode();
+        } catch (java.io.IOException e) {
+            return new BranchResult(Outcome.ERROR, "json-rpc payload is not a JSON object: " + e.getMessage());
+        }
+        params.put("gid", c.gid()).put("trans_type", c.transType()).put("branch_id", c.branchId()).put("op", c.op());
+        ObjectNode body = DtmJson.mapper().createObjectNode();
+        body.put("jsonrpc", "2.0").put("method", method).put("id", UUID.randomUUID().toString());
+        body.set("params", params);
+        HttpClientRequest req = client.method(Method.POST)
+                .uri(URI.create(rewrite(c.url())))
+                .skipUriEncoding(true)
+                .readTimeout(c.timeout())
+                .header(HeaderNames.CONTENT_TYPE, "application/json");
+        c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));
+        try (HttpClientResponse res = req.submit(DtmJson.writeBytes(body))) {
+            String text = bodyOf(res);
+            int status = res.status().code();
+            Outcome byHttp = Outcome.ofHttp(status, text);
+            if (byHttp != Outcome.SUCCESS) {
+                return new BranchResult(byHttp, detail(status, text));
+            }
+            return new BranchResult(jsonRpcOutcome(text), detail(status, text));
+        }
+    }
+
+    /** The answer's body, or "" when it has none (an empty 200 is a plain SUCCESS). */
+    private static String bodyOf(HttpClientResponse res) {
+        return res.entity().hasEntity() ? res.as(String.class) : "";
+    }
+
+    static Outcome jsonRpcOutcome(String text) {
+        try {
+            JsonNode err = DtmJson.mapper().readTree(text).path("error");
+            if (err.isMissingNode() || err.isNull()) {
+                return Outcome.SUCCESS;
+            }
+            return switch (err.path("code").asInt(0)) {
+                case -32901 -> Outcome.FAILURE;
+                case -32902 -> Outcome.ONGOING;
+                default -> Outcome.ERROR;
+            };
+        } catch (java.io.IOException e) {
+            return Outcome.ERROR;
+        }
+    }
+
+    /** Adds DTM's four query parameters to the URL, after any it already has. */
+    static String withQuery(String url, BranchCall c) {
+        StringBuilder sb = new StringBuilder(url.length() + 96).append(url);
+        sb.append(url.indexOf('?') >= 0 ? '&' : '?');
+        sb.append("gid=").append(enc(c.gid()));
+        sb.append("&trans_type=").append(enc(c.transType()));
+        sb.append("&branch_id=").append(enc(c.branchId()));
+        sb.append("&op=").append(enc(c.op()));
+        return sb.toString();
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    static String queryParam(String url, String name) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return "";
+        }
+        for (String part : url.substring(q + 1).split("&")) {
+            int eq = part.indexOf('=');
+            String k = eq < 0 ? part : part.substring(0, eq);
+            if (k.equals(name)) {
+                return eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return "";
+    }
+
+    private String rewrite(String url) {
+        if (!dockerRewrite) {
+            return url;
+        }
+        return url.replaceFirst("localhost", "host.docker.internal").replaceFirst("127\\.0\\.0\\.1",
+                "host.docker.internal");
+    }
+
+    private static String detail(int status, String body) {
+        String b = body.length() > MAX_DETAIL ? body.substring(0, MAX_DETAIL) + "…" : body;
+        return "status " + status + ": " + b;
+    }
+
+    /** POSTs a JSON document and reports whether the answer was 2xx. Used by the alert webhook. */
+    public boolean postJson(String url, Object doc, Duration timeout) {
+        try (HttpClientResponse res = client.post(url).readTimeout(timeout)
+                .header(HeaderNames.CONTENT_TYPE, "application/json").submit(DtmJson.writeBytes(doc))) {
+            return res.status().family() == io.helidon.http.Status.Family.SUCCESSFUL;
+        } catch (RuntimeException e) {
+            log.warn("POST {} failed: {}", url, e.toString());
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        client.closeResource();
+    }
+}
