@@ -72,6 +72,15 @@ class GrpcBranchTransportTest {
     }
 
     @Test
+    void aHeaderGrpcRefusesIsAnErrorNamingIt() {
+        BranchResult r = grpc.call(call(rm.url("busi.Busi/M"), new byte[0], Map.of("bad:key", "v"),
+                Duration.ofSeconds(3)));
+        assertThat(r.outcome()).isEqualTo(Outcome.ERROR);
+        assertThat(r.detail()).contains("bad:key");
+        assertThat(rm.calls()).isEmpty();
+    }
+
+    @Test
     void statusesMapAsDtmDoes() {
         String m = "busi.Busi/M";
         rm.script(m, Reply.OK, Reply.FAILURE, Reply.LEGACY_ONGOING, Reply.ONGOING, Reply.UNAVAILABLE,
