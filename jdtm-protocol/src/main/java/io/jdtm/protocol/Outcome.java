@@ -33,6 +33,20 @@ public enum Outcome {
     }
 
     /**
+     * Classifies a gRPC answer as DTM's server does (spec §2.3): OK is SUCCESS; ABORTED is FAILURE, except the
+     * message exactly {@code ONGOING} (RMs older than DTM v1.10); FAILED_PRECONDITION is ONGOING; anything else
+     * (UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN, …) is an error.
+     */
+    public static Outcome ofGrpc(io.grpc.Status.Code code, String description) {
+        return switch (code) {
+            case OK -> SUCCESS;
+            case ABORTED -> "ONGOING".equals(description) ? ONGOING : FAILURE;
+            case FAILED_PRECONDITION -> ONGOING;
+            default -> ERROR;
+        };
+    }
+
+    /**
      * Classifies an HTTP answer by status code only, as DTM's workflow SDK does (spec §7.4).
      */
     public static Outcome ofHttpStatus(int status) {

@@ -41,7 +41,8 @@ public final class JdtmServer implements AutoCloseable {
         this.store = b.store;
         ServerMetrics metrics = new ServerMetrics(Version.current());
         this.caller = new BranchCaller(Duration.ofSeconds(Math.max(1, config.requestTimeout())),
-                System.getenv("IS_DOCKER") != null && !System.getenv("IS_DOCKER").isEmpty());
+                System.getenv("IS_DOCKER") != null && !System.getenv("IS_DOCKER").isEmpty(),
+                config.grpcServiceConfig());
         this.service = new TransService(store, caller, b.clock, config, metrics);
         this.poller = new Poller(service, b.clock, Duration.ofSeconds(config.retryInterval()),
                 Duration.ofSeconds(config.transCronInterval()), config.cronBatch(), config.cronConcurrency());

@@ -8,14 +8,24 @@ import java.time.Duration;
  * Calls branches (spec §5), choosing the transport per call: an empty URL is a success without any call; HTTP
  * (or JSON-RPC, see {@link HttpBranchTransport}) when the transaction's protocol is {@code http} or
  * {@code json-rpc}, or the URL starts with {@code http://} or {@code https://} — so a gRPC transaction may mix in
- * HTTP branches; gRPC otherwise. Never throws: transport trouble is an {@link Outcome#ERROR} result.
+ * HTTP branches; gRPC ({@link GrpcBranchTransport}) otherwise. Never throws: transport trouble is an
+ * {@link Outcome#ERROR} result.
  */
 public final class BranchCaller implements AutoCloseable {
     private final HttpBranchTransport http;
     private final BranchTransport grpc;
 
-    public BranchCaller(Duration connectTimeout, boolean dockerRewrite) {
-        this(new HttpBranchTransport(connectTimeout, dockerRewrite), UnsupportedGrpc.INSTANCE);
+    /**
+     * @param connectTimeout how long an HTTP connection may take to open
+     * @param dockerRewrite whether {@code localhost} and {@code 127.0.0.1} in branch URLs and gRPC targets become
+     *        {@code host.docker.internal} (env {@code IS_DOCKER}, spec §5.1)
+     * @param grpcServiceConfig the gRPC service config JSON of every gRPC channel (config {@code GrpcServiceConfig});
+     *        blank for grpc-java's default
+     * @throws IllegalArgumentException when {@code grpcServiceConfig} is not a JSON object
+     */
+    public BranchCaller(Duration connectTimeout, boolean dockerRewrite, String grpcServiceConfig) {
+        this(new HttpBranchTransport(connectTimeout, dockerRewrite),
+                new GrpcBranchTransport(grpcServiceConfig, dockerRewrite));
     }
 
     BranchCaller(HttpBranchTransport http, BranchTransport grpc) {
@@ -47,19 +57,5 @@ public final class BranchCaller implements AutoCloseable {
     public void close() {
         http.close();
         grpc.close();
-    }
-
-    /** Until gRPC branch calls exist: every gRPC branch is an error, retried with backoff. */
-    private enum UnsupportedGrpc implements BranchTransport {
-        INSTANCE;
-
-        @Override
-        public BranchResult call(BranchCall c) {
-            return new BranchResult(Outcome.ERROR, "grpc branch calls are not supported by this server yet: "
-                    + c.url());
-        }
-
-        @Override
-        public void close() {}
     }
 }

@@ -1,9 +1,11 @@
 package io.jdtm.server.trans;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
 import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.TransStatus;
+import io.jdtm.protocol.grpc.workflow.WorkflowData;
 import io.jdtm.server.store.TransBranch;
 import java.io.IOException;
 import java.util.Base64;
@@ -12,8 +14,9 @@ import java.util.Locale;
 
 /**
  * Workflow, server side (spec §6.11): the client drives everything; the server only calls the client back while
- * the workflow is unfinished, with branch_id {@code 00}, op = the workflow name and the input as body. The answer
- * is not interpreted and does not touch the schedule, so the callback repeats once per poller lease.
+ * the workflow is unfinished, with branch_id {@code 00}, op = the workflow name and the input as body (for a
+ * {@code grpc} workflow wrapped in {@code workflow.WorkflowData}, the request of {@code workflow.Workflow/Execute}).
+ * The answer is not interpreted and does not touch the schedule, so the callback repeats once per poller lease.
  */
 final class WorkflowProcessor implements TransProcessor {
 
@@ -37,6 +40,10 @@ final class WorkflowProcessor implements TransProcessor {
             }
         } catch (IOException | IllegalArgumentException ex) {
             throw DtmException.error("workflow " + p.gid() + " has unreadable custom_data: " + ex.getMessage());
+        }
+        if (Ops.PROTOCOL_GRPC.equals(p.global().protocol())) {
+            // the SDK's workflow.Workflow/Execute takes the input wrapped in WorkflowData (spec §7.3)
+            data = WorkflowData.newBuilder().setData(ByteString.copyFrom(data)).build().toByteArray();
         }
         e.call(p, p.global().queryPrepared(), Ops.QUERY_PREPARED_BRANCH_ID, name, data);
     }
