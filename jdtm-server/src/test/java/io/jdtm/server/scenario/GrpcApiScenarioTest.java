@@ -350,6 +350,14 @@ class GrpcApiScenarioTest extends ScenarioBase {
         assertThat(dtm.newGid(Empty.getDefaultInstance()).getGid()).isNotEmpty();
     }
 
+    @Test
+    void messagesOverTheTransportLimitAreRefusedUnread() {
+        StatusRuntimeException e = status(Status.Code.RESOURCE_EXHAUSTED, () -> dtm.submit(saga(gid())
+                .setBinPayloads(0, ByteString.copyFrom(new byte[64 * 1024 * 1024])).build()));
+        assertThat(e.getStatus().getDescription()).contains("exceeds maximum size 67108864");
+        assertNothingStoredAndServerUp();
+    }
+
     // ---------------------------------------------------------------- reflection and health
 
     @Test
