@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC server on {@code GrpcPort} (36790; {@code 0} picks a free port, see {@link #port()}): DTM's service
- * {@code dtmgimp.Dtm} ({@link GrpcApi}), server reflection (v1 and v1alpha, as DTM's Go server registers both, so
- * grpcurl and grpcui work without the .proto) and the standard health service {@code grpc.health.v1.Health},
- * {@code SERVING} for {@code ""} and {@code dtmgimp.Dtm} from start until {@link #close()}.
+ * {@code dtmgimp.Dtm} ({@link GrpcApi}), server reflection (v1 and v1alpha, as grpc-go's {@code reflection.Register}
+ * serves both, so grpcurl and grpcui work without the .proto) and the standard health service
+ * {@code grpc.health.v1.Health}, {@code SERVING} for {@code ""} and {@code dtmgimp.Dtm} from start until
+ * {@link #close()}.
  *
  * <p>Calls run on virtual threads (one per call), so handlers block on the store freely. Request messages up to
  * {@code MaxBodyBytes} are served; larger ones up to {@link #HARD_MESSAGE_LIMIT} are read and answered
@@ -50,11 +51,12 @@ public final class GrpcServer implements AutoCloseable {
     @SuppressWarnings("deprecation") // ProtoReflectionService is v1alpha, still what older grpcurl builds ask for
     public static GrpcServer start(TransService service, ServerMetrics metrics, String host, int port,
             long maxMessageBytes) {
-        ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jdtm-grpc-", 0).factory());
+        ExecutorService executor =
+                Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jdtm-grpc-", 0).factory());
         HealthStatusManager health = new HealthStatusManager();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .executor(executor)
-                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, Math.max(HARD_MESSAGE_LIMIT, maxMessageBytes)))
+                .maxInboundMessageSize(transportLimit(maxMessageBytes))
                 .addService(ServerInterceptors.intercept(new GrpcApi(service, maxMessageBytes),
                         new MetricsInterceptor(metrics)))
                 .addService(ProtoReflectionServiceV1.newInstance())
@@ -71,6 +73,11 @@ public final class GrpcServer implements AutoCloseable {
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
         health.setStatus(DtmGrpc.SERVICE_NAME, ServingStatus.SERVING);
         return new GrpcServer(server, health, executor);
+    }
+
+    /** The transport's limit: {@link #HARD_MESSAGE_LIMIT}, or {@code MaxBodyBytes} when that is larger. */
+    static int transportLimit(long maxMessageBytes) {
+        return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(HARD_MESSAGE_LIMIT, maxMessageBytes));
     }
 
     /** The port listened on (the chosen one when {@code GrpcPort} is 0). */

@@ -82,7 +82,8 @@ class GrpcCodecTest {
             """)
     void malformedStepsAreABadRequestNamingSteps(String text, String message) {
         assertThatThrownBy(() -> GrpcCodec.steps(text))
-                .isInstanceOfSatisfying(DtmException.class, e -> assertThat(e.kind()).isEqualTo(DtmException.Kind.BAD_REQUEST))
+                .isInstanceOfSatisfying(DtmException.class,
+                        e -> assertThat(e.kind()).isEqualTo(DtmException.Kind.BAD_REQUEST))
                 .hasMessageStartingWith(message)
                 .hasMessageNotContaining("java.").hasMessageNotContaining("io.jdtm");
     }

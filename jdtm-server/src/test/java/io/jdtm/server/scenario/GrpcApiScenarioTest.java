@@ -111,7 +111,8 @@ class GrpcApiScenarioTest extends ScenarioBase {
         assertThat(binData).containsExactly(b64.encodeToString(NOT_UTF8), b64.encodeToString(NOT_UTF8),
                 b64.encodeToString(NOT_UTF8_2), b64.encodeToString(NOT_UTF8_2));
         assertThat(api.get("/api/metrics").body())
-                .contains("dtm_server_process_total{api=\"submit\",status=\"ok\",type=\"grpc\"} 1.0");
+                .contains("dtm_server_process_total{api=\"submit\",status=\"ok\",type=\"grpc\"} 1.0")
+                .contains("grpc_version=\"grpc-java-1.");
     }
 
     @Test
@@ -156,7 +157,8 @@ class GrpcApiScenarioTest extends ScenarioBase {
         assertThat(dup.getStatus().getDescription()).contains("branch 01 of " + gid + " is registered already");
         StatusRuntimeException none = status(Status.Code.ABORTED,
                 () -> dtm.registerBranch(tccBranch("no-such-gid", "01", "/TransOut").build()));
-        assertThat(none.getStatus().getDescription()).isEqualTo("no trans with gid: no-such-gid status: prepared found FAILURE");
+        assertThat(none.getStatus().getDescription())
+                .isEqualTo("no trans with gid: no-such-gid status: prepared found FAILURE");
         assertThat(query(gid).path("branches")).hasSize(2);
     }
 
@@ -254,7 +256,8 @@ class GrpcApiScenarioTest extends ScenarioBase {
         JsonNode kv = api.get(B + "/queryKV?cat=topics&key=orders").json().path("kv");
         assertThat(kv).hasSize(1);
         assertThat(kv.get(0).path("v").asText()).contains(url("/A"), "\"remark\":\"a\"", url("/B"));
-        StatusRuntimeException dup = status(Status.Code.UNKNOWN, () -> dtm.subscribe(topic("orders", url("/A")).build()));
+        StatusRuntimeException dup =
+                status(Status.Code.UNKNOWN, () -> dtm.subscribe(topic("orders", url("/A")).build()));
         assertThat(dup.getStatus().getDescription()).isEqualTo("this url exists");
 
         String gid = gid();
@@ -268,7 +271,8 @@ class GrpcApiScenarioTest extends ScenarioBase {
         dtm.deleteTopic(topic("orders", "").build());
         assertThat(api.get(B + "/queryKV?cat=topics&key=orders").json().path("kv")).isEmpty();
         status(Status.Code.UNKNOWN, () -> dtm.deleteTopic(topic("orders", "").build()));
-        StatusRuntimeException empty = status(Status.Code.INVALID_ARGUMENT, () -> dtm.subscribe(topic("", url("/A")).build()));
+        StatusRuntimeException empty =
+                status(Status.Code.INVALID_ARGUMENT, () -> dtm.subscribe(topic("", url("/A")).build()));
         assertThat(empty.getStatus().getDescription()).contains("topic");
     }
 
@@ -283,7 +287,8 @@ class GrpcApiScenarioTest extends ScenarioBase {
         assertThat(status(gid)).isEqualTo("submitted");
         assertThat(query(gid).path("branches")).hasSize(4);
         StatusRuntimeException prepare = status(Status.Code.ABORTED, () -> dtm.prepare(saga));
-        assertThat(prepare.getStatus().getDescription()).isEqualTo("current status 'submitted', cannot prepare. FAILURE");
+        assertThat(prepare.getStatus().getDescription())
+                .isEqualTo("current status 'submitted', cannot prepare. FAILURE");
 
         rm.answer("/TransIn", Reply.SUCCESS);
         dtm.submit(saga.toBuilder().setTransOptions(DtmTransOptions.newBuilder().setWaitResult(true)).build());
@@ -315,7 +320,8 @@ class GrpcApiScenarioTest extends ScenarioBase {
                 .setTransOptions(DtmTransOptions.newBuilder().setTimeoutToFail(-1)).build()));
         badRequest("orders", () -> dtm.submit(saga(gid())
                 .setCustomedData("{\"concurrent\":true,\"orders\":{\"7\":[0]}}").build()));
-        badRequest("gid is required", () -> dtm.prepareWorkflow(DtmRequest.newBuilder().setTransType("workflow").build()));
+        badRequest("gid is required",
+                () -> dtm.prepareWorkflow(DtmRequest.newBuilder().setTransType("workflow").build()));
         badRequest("workflow submit needs req_extra.status", () -> dtm.submit(DtmRequest.newBuilder().setGid(gid())
                 .setTransType("workflow").build()));
         badRequest("gid is required", () -> dtm.abort(DtmRequest.newBuilder().setTransType("tcc").build()));
