@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A running transaction manager: the HTTP API on {@link #httpPort()}, the gRPC API on {@link #grpcPort()} and the
  * poller, over one {@link TransStore}. Start one with {@link #start(ServerConfig, TransStore)} or
- * {@link #builder(ServerConfig, TransStore)}; {@link #close()} stops the APIs and the poller and closes the store. Several instances may run in one JVM (tests)
- * or share one store across processes.
+ * {@link #builder(ServerConfig, TransStore)}; {@link #close()} stops the APIs and the poller and closes the store.
+ * Several instances may run in one JVM (tests; give them {@code HttpPort} and {@code GrpcPort} 0) or share one store
+ * across processes.
  */
 public final class JdtmServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdtmServer.class);
