@@ -46,8 +46,12 @@ public final class Main {
 
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
-    // JUL drops a logger nobody references, and with it its level: keep Helidon's quietened logger reachable.
+    // JUL drops a logger nobody references, and with it its level: keep the quietened loggers reachable.
     private static final java.util.logging.Logger HELIDON_JUL = java.util.logging.Logger.getLogger("io.helidon");
+    private static final java.util.logging.Logger GRPC_JUL = java.util.logging.Logger.getLogger("io.grpc");
+    /** Logs a stack trace for every message over the transport's hard limit; the caller gets RESOURCE_EXHAUSTED. */
+    private static final java.util.logging.Logger GRPC_DEFRAME_JUL =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
 
     private Main() {}
 
@@ -189,7 +193,8 @@ public final class Main {
                 stopped.countDown();
             }
         }));
-        LOG.info("jdtm is running: {} (store {})", server.dtmUrl(), store.name());
+        LOG.info("jdtm is running: {} and gRPC localhost:{} (store {})", server.dtmUrl(), server.grpcPort(),
+                store.name());
         // The server's threads may all be virtual (daemon) threads: main must stay alive or the JVM exits at once.
         try {
             stopped.await();
@@ -204,8 +209,11 @@ public final class Main {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
             ctx.getLogger("io.jdtm").setLevel(Level.toLevel(level, Level.INFO));
         }
-        // Helidon logs through System.Logger/JUL, not SLF4J, so logback.xml does not reach it.
+        // Helidon and grpc-java log through System.Logger/JUL, not SLF4J, so logback.xml does not reach them.
         HELIDON_JUL.setLevel(java.util.logging.Level.WARNING);
+        GRPC_JUL.setLevel(java.util.logging.Level.WARNING);
+        // any client could flood the log with oversized messages otherwise
+        GRPC_DEFRAME_JUL.setLevel(java.util.logging.Level.SEVERE);
     }
 
     private static void closeQuietly(TransStore store) {
