@@ -100,7 +100,7 @@ public final class Examples {
         try {
             StoreConfig store = StoreConfig.defaults()
                     .withDataDir(Files.createTempDirectory("jdtm-examples").toString());
-            ServerConfig cfg = ServerConfig.defaults().withHttpPort(0).withStore(store);
+            ServerConfig cfg = ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store);
             JdtmServer s = JdtmServer.builder(cfg, StoreFactory.open(store)).host("127.0.0.1").start();
             out.println("started an embedded jdtm server at " + s.dtmUrl());
             return s;

@@ -49,7 +49,7 @@ abstract class ExamplesTest {
             unavailable(e.getMessage());
         }
         StoreConfig store = StoreConfig.defaults().withDataDir(Files.createTempDirectory("jdtm-ex").toString());
-        server = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withStore(store), StoreFactory.open(store))
+        server = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store), StoreFactory.open(store))
                 .host("127.0.0.1").poller(false).start();
         ctx = new ExampleContext(server.dtmUrl(), db, schema, 0,
                 new PrintStream(printed, true, StandardCharsets.UTF_8));

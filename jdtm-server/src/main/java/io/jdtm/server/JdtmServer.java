@@ -6,6 +6,7 @@ import io.jdtm.server.branch.BranchCaller;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.cron.Housekeeper;
 import io.jdtm.server.cron.Poller;
+import io.jdtm.server.grpc.GrpcServer;
 import io.jdtm.server.metrics.ServerMetrics;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.trans.TransService;
@@ -18,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running transaction manager: the HTTP API on {@link #httpPort()} and the poller, over one {@link TransStore}.
- * Start one with {@link #start(ServerConfig, TransStore)} or {@link #builder(ServerConfig, TransStore)};
- * {@link #close()} stops the API and the poller and closes the store. Several instances may run in one JVM (tests)
+ * A running transaction manager: the HTTP API on {@link #httpPort()}, the gRPC API on {@link #grpcPort()} and the
+ * poller, over one {@link TransStore}. Start one with {@link #start(ServerConfig, TransStore)} or
+ * {@link #builder(ServerConfig, TransStore)}; {@link #close()} stops the APIs and the poller and closes the store. Several instances may run in one JVM (tests)
  * or share one store across processes.
  */
 public final class JdtmServer implements AutoCloseable {
@@ -35,6 +36,7 @@ public final class JdtmServer implements AutoCloseable {
     private final Poller poller;
     private final Housekeeper housekeeper;
     private final WebServer web;
+    private final GrpcServer grpc;
 
     private JdtmServer(Builder b) {
         this.config = b.config;
@@ -58,12 +60,19 @@ public final class JdtmServer implements AutoCloseable {
                 .routing(api::routing)
                 .build()
                 .start();
+        try {
+            this.grpc = GrpcServer.start(service, metrics, b.host, config.grpcPort(), config.maxBodyBytes());
+        } catch (RuntimeException e) {
+            web.stop();
+            caller.close();
+            throw e;
+        }
         if (b.poller) {
             poller.start();
             housekeeper.start();
         }
-        log.info("jdtm {} listening on http://{}:{}/api/dtmsvr, store {}", Version.current(), b.host, web.port(),
-                store.name());
+        log.info("jdtm {} listening on http://{}:{}/api/dtmsvr and gRPC {}:{} (dtmgimp.Dtm), store {}",
+                Version.current(), b.host, web.port(), b.host, grpc.port(), store.name());
     }
 
     /** Starts a server over an opened store, with the system clock and the poller running. */
@@ -124,6 +133,11 @@ public final class JdtmServer implements AutoCloseable {
         return web.port();
     }
 
+    /** The port the gRPC API ({@code dtmgimp.Dtm}) listens on. */
+    public int grpcPort() {
+        return grpc.port();
+    }
+
     /** The base URL clients use: {@code http://localhost:<port>/api/dtmsvr}. */
     public String dtmUrl() {
         return "http://localhost:" + httpPort() + "/api/dtmsvr";
@@ -152,6 +166,7 @@ public final class JdtmServer implements AutoCloseable {
         poller.close();
         housekeeper.close();
         web.stop();
+        grpc.close();
         caller.close();
         store.close();
         log.info("jdtm stopped");

@@ -189,7 +189,8 @@ public final class Main {
                 stopped.countDown();
             }
         }));
-        LOG.info("jdtm is running: {} (store {})", server.dtmUrl(), store.name());
+        LOG.info("jdtm is running: {} and gRPC localhost:{} (store {})", server.dtmUrl(), server.grpcPort(),
+                store.name());
         // The server's threads may all be virtual (daemon) threads: main must stay alive or the JVM exits at once.
         try {
             stopped.await();

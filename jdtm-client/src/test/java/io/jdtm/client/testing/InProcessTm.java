@@ -24,7 +24,7 @@ public final class InProcessTm implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         StoreConfig store = StoreConfig.defaults().withDataDir(dir.toString());
-        ServerConfig cfg = ServerConfig.defaults().withHttpPort(0).withStore(store);
+        ServerConfig cfg = ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store);
         server = JdtmServer.builder(cfg, StoreFactory.open(store)).host("127.0.0.1").poller(false).start();
     }
 

@@ -4,15 +4,17 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * New gids in DTM's style: 22 characters of base57 ("shortuuid") over 128 random bits. Clients never parse gids;
- * only uniqueness matters, so a thread-local generator is enough and never contends.
+ * only uniqueness matters, so a thread-local generator is enough and never contends. Shared by every front end
+ * (HTTP, JSON-RPC, gRPC).
  */
-final class Gids {
+public final class Gids {
     private static final char[] ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".toCharArray();
     private static final int LENGTH = 22;
 
     private Gids() {}
 
-    static String next() {
+    /** A new gid; thread-safe. */
+    public static String next() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long hi = r.nextLong();
         long lo = r.nextLong();

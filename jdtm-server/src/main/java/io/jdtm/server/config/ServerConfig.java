@@ -15,7 +15,7 @@ package io.jdtm.server.config;
  * @param alertRetryLimit {@code AlertRetryLimit}
  * @param alertWebHook {@code AlertWebHook}; empty = no alerts
  * @param adminBasePath {@code AdminBasePath}
- * @param maxBodyBytes jdtm {@code MaxBodyBytes}: largest accepted request body
+ * @param maxBodyBytes jdtm {@code MaxBodyBytes}: largest accepted request body (HTTP) or message (gRPC)
  * @param cronConcurrency jdtm {@code CronConcurrency}: most transactions one poller drives at once
  * @param cronBatch jdtm {@code CronBatch}: most transactions one claim takes
  * @param maxGidLength jdtm {@code MaxGidLength}: longest accepted gid (DTM's SQL column is 128)
@@ -58,6 +58,13 @@ public record ServerConfig(
     public ServerConfig withHttpPort(int port) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, port,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
+                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
+                cronConcurrency, cronBatch, maxGidLength);
+    }
+
+    public ServerConfig withGrpcPort(int port) {
+        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
+                port, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
                 cronConcurrency, cronBatch, maxGidLength);
     }

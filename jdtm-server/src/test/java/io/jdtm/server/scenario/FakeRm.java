@@ -43,9 +43,9 @@ public final class FakeRm implements AutoCloseable {
         public static final Reply ERROR = of(500, "{\"error\":\"boom\"}");
     }
 
-    /** One recorded call. */
+    /** One recorded call; {@code body} is {@code rawBody} read as UTF-8 (lossy for bytes that are not UTF-8). */
     public record Call(String method, String path, Map<String, String> query, Map<String, String> headers,
-            String body, Instant at) {
+            String body, Instant at, byte[] rawBody) {
         public String gid() {
             return query.getOrDefault("gid", "");
         }
@@ -133,9 +133,10 @@ public final class FakeRm implements AutoCloseable {
         Map<String, String> query = parseQuery(ex.getRequestURI().getRawQuery());
         Map<String, String> headers = new HashMap<>();
         ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
-        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        byte[] raw = ex.getRequestBody().readAllBytes();
+        String body = new String(raw, StandardCharsets.UTF_8);
         Instant start = Instant.now();
-        calls.add(new Call(ex.getRequestMethod(), path, query, headers, body, start));
+        calls.add(new Call(ex.getRequestMethod(), path, query, headers, body, start, raw));
         peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         int status = 0;
         Instant end = null;

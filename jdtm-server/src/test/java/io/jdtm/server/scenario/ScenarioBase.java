@@ -76,7 +76,7 @@ abstract class ScenarioBase {
 
     /** The server configuration of this test class; override to change keys. */
     protected ServerConfig config() {
-        return ServerConfig.defaults().withHttpPort(0);
+        return ServerConfig.defaults().withHttpPort(0).withGrpcPort(0);
     }
 
     protected String gid() {

@@ -73,7 +73,7 @@ public final class ServerProcessMain {
                 a.getOrDefault("data", d0.dataDir()), d0.retention());
         ServerConfig d = ServerConfig.defaults();
         ServerConfig c = new ServerConfig(store, 1, d.timeoutToFail(), Long.parseLong(a.getOrDefault("retry", "2")),
-                d.requestTimeout(), 0, d.grpcPort(), d.jsonRpcPort(), d.updateBranchSync(),
+                d.requestTimeout(), 0, 0, d.jsonRpcPort(), d.updateBranchSync(),
                 d.updateBranchAsyncGoroutineNum(), d.logLevel(), d.timeZoneOffset(), d.configUpdateInterval(),
                 d.alertRetryLimit(), "", "", d.grpcServiceConfig(), d.maxBodyBytes(),
                 Integer.parseInt(a.getOrDefault("concurrency", Integer.toString(d.cronConcurrency()))),

@@ -42,7 +42,7 @@ class TwoInstanceLeaseTest {
 
     private DtmHttp start(StoreConfig cfg) {
         TransStore store = StoreFactory.open(cfg);
-        JdtmServer s = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0), store).clock(clock)
+        JdtmServer s = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withGrpcPort(0), store).clock(clock)
                 .poller(false).host("127.0.0.1").start();
         servers.add(s);
         return new DtmHttp("http://localhost:" + s.httpPort());
