@@ -293,7 +293,10 @@ public final class DtmClient implements AutoCloseable {
             return this;
         }
 
-        /** Replaces the HTTP transport to the TM (e.g. with gRPC); {@link #serverUrl} is then ignored. */
+        /**
+         * Replaces the built-in transports to the TM with your own ({@link #serverUrl} is then ignored); for DTM's
+         * gRPC API use {@link #grpcTarget} instead.
+         */
         public Builder transport(Transport t) {
             this.transport = Checks.notNull("transport", t);
             return this;

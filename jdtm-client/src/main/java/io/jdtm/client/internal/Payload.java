@@ -2,9 +2,6 @@ package io.jdtm.client.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.MessageLite;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -44,18 +41,5 @@ public record Payload(byte[] bytes, boolean text) {
     /** The payload as text, when it is text. */
     public Optional<String> asText() {
         return text ? Optional.of(new String(bytes, StandardCharsets.UTF_8)) : Optional.empty();
-    }
-
-    /** {@code bytes} as text when they are valid UTF-8 (nothing replaced), else empty. */
-    public static Optional<String> utf8(byte[] bytes) {
-        try {
-            return Optional.of(StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString());
-        } catch (CharacterCodingException e) {
-            return Optional.empty();
-        }
     }
 }
