@@ -15,16 +15,12 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.function.BiFunction;
 
 /**
  * The business service of DTM's "transfer" quick start: user 1 pays {@code amount} to user 2. It is the RM of every
@@ -36,9 +32,9 @@ import java.util.function.BiFunction;
  * the examples show a rollback. Every call is printed as it is answered.
  */
 public final class Bank implements AutoCloseable {
-    public static final int PAYER = 1;
-    public static final int PAYEE = 2;
-    public static final int INITIAL_BALANCE = 100;
+    public static final int PAYER = Accounts.PAYER;
+    public static final int PAYEE = Accounts.PAYEE;
+    public static final int INITIAL_BALANCE = Accounts.INITIAL_BALANCE;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,8 +44,7 @@ public final class Bank implements AutoCloseable {
         RmResponse handle(Map<String, String> query, byte[] body) throws Exception;
     }
 
-    private final Database db;
-    private final String table;
+    private final Accounts accounts;
     private final PrintStream out;
     private final XaLocal xa;
     private final HttpServer server;
@@ -59,11 +54,13 @@ public final class Bank implements AutoCloseable {
      * Starts the service on {@code port} (0 = any free port) over the accounts in {@code <schema>.user_account}.
      */
     public Bank(Database db, String schema, int port, DtmClient dtm, PrintStream out) {
-        this.db = db;
-        this.table = schema + ".user_account";
+        this(new Accounts(db, schema), db, port, dtm, out);
+    }
+
+    Bank(Accounts accounts, Database db, int port, DtmClient dtm, PrintStream out) {
+        this.accounts = accounts;
         this.out = out;
         this.xa = dtm.xaLocal(db.xaDataSource());
-        db.prepare(schema);
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         } catch (IOException e) {
@@ -72,32 +69,22 @@ public final class Bank implements AutoCloseable {
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::serve);
 
-        // saga (and workflow, msg): the action moves money, the compensation moves it back
-        barrier("TransOut", (tx, r) -> adjust(tx, PAYER, -r.amount()));
-        barrier("TransOutCompensate", (tx, r) -> adjust(tx, PAYER, r.amount()));
-        barrier("TransIn", (tx, r) -> adjust(tx, PAYEE, r.refusedIfAsked()));
-        barrier("TransInCompensate", (tx, r) -> adjust(tx, PAYEE, -r.amount()));
-        // tcc: Try reserves (frozen), Confirm books, Cancel releases
-        barrier("TransOutTry", (tx, r) -> freeze(tx, PAYER, r.amount()));
-        barrier("TransOutConfirm", (tx, r) -> {
-            freeze(tx, PAYER, -r.amount());
-            return adjust(tx, PAYER, -r.amount());
-        });
-        barrier("TransOutCancel", (tx, r) -> freeze(tx, PAYER, -r.amount()));
-        barrier("TransInTry", (tx, r) -> {
-            r.refusedIfAsked();
-            return null;
-        });
-        barrier("TransInConfirm", (tx, r) -> adjust(tx, PAYEE, r.amount()));
-        barrier("TransInCancel", (tx, r) -> null);
+        // saga, tcc, msg, workflow: the business of each branch behind the barrier of the request's
+        // (trans_type, gid, branch_id, op)
+        for (String name : Accounts.branches()) {
+            route("/api/busi/" + name, (q, b) -> RmResponses.handle(() -> {
+                Req r = Req.of(b);
+                accounts.run(name, BranchBarrier.fromQuery(q), r.amount(), r.transInFails());
+            }));
+        }
         // xa: one URL per branch for phase 1 (op=action) and phase 2 (op=commit|rollback)
         route("/api/busi/TransOutXa", (q, b) -> RmResponses.handle(
-                () -> xa.handle(q, tx -> adjust(tx, PAYER, -Req.of(b).amount()))));
+                () -> xa.handle(q, tx -> accounts.adjust(tx, PAYER, -Req.of(b).amount()))));
         route("/api/busi/TransInXa", (q, b) -> RmResponses.handle(
-                () -> xa.handle(q, tx -> adjust(tx, PAYEE, Req.of(b).refusedIfAsked()))));
+                () -> xa.handle(q, tx -> accounts.adjust(tx, PAYEE, Req.of(b).refusedIfAsked()))));
         // msg: did the AP's local transaction commit?
         route("/api/busi/QueryPrepared", (q, b) -> RmResponses.handle(
-                () -> BranchBarrier.fromQuery(q).queryPrepared(db.dataSource())));
+                () -> BranchBarrier.fromQuery(q).queryPrepared(accounts.dataSource())));
         server.start();
     }
 
@@ -128,59 +115,22 @@ public final class Bank implements AutoCloseable {
 
     /** Both users back to {@value #INITIAL_BALANCE}, nothing frozen. */
     public void reset() {
-        sql("delete from " + table);
-        sql("insert into " + table + " (user_id, balance, frozen) values (" + PAYER + ", " + INITIAL_BALANCE
-                + ", 0), (" + PAYEE + ", " + INITIAL_BALANCE + ", 0)");
+        accounts.reset();
     }
 
     /** The balances of user 1 and user 2. */
     public List<Integer> balances() {
-        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("select balance from " + table + " order by user_id")) {
-            rs.next();
-            int a = rs.getInt(1);
-            rs.next();
-            return List.of(a, rs.getInt(1));
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return accounts.balances();
     }
 
     /** The bank's database (the msg example's AP shares it for its local transaction). */
     public javax.sql.DataSource dataSource() {
-        return db.dataSource();
+        return accounts.dataSource();
     }
 
     /** Debits the payer inside the caller's local transaction (the AP side of the msg example). */
     public void debit(Connection tx, int amount) throws SQLException {
-        adjust(tx, PAYER, -amount);
-    }
-
-    /** Moves {@code delta} on a user's balance; refuses to go below zero (FAILURE: insufficient balance). */
-    Void adjust(Connection tx, int user, int delta) throws SQLException {
-        try (PreparedStatement st = tx.prepareStatement("update " + table
-                + " set balance = balance + ? where user_id = ? and balance + ? >= 0")) {
-            st.setInt(1, delta);
-            st.setInt(2, user);
-            st.setInt(3, delta);
-            if (st.executeUpdate() == 0) {
-                throw new DtmFailureException("insufficient balance of user " + user);
-            }
-        }
-        return null;
-    }
-
-    private Void freeze(Connection tx, int user, int delta) throws SQLException {
-        try (PreparedStatement st = tx.prepareStatement("update " + table
-                + " set frozen = frozen + ? where user_id = ? and balance - frozen - ? >= 0")) {
-            st.setInt(1, delta);
-            st.setInt(2, user);
-            st.setInt(3, delta);
-            if (st.executeUpdate() == 0) {
-                throw new DtmFailureException("insufficient balance of user " + user + " to reserve " + delta);
-            }
-        }
-        return null;
+        accounts.adjust(tx, PAYER, -amount);
     }
 
     /** A transfer request as the handlers read it. */
@@ -197,19 +147,6 @@ public final class Bank implements AutoCloseable {
             }
             return amount;
         }
-    }
-
-    @FunctionalInterface
-    private interface BarrierBusiness {
-        Void run(Connection tx, Req r) throws Exception;
-    }
-
-    /** A route whose business SQL runs behind the barrier of the request's (trans_type, gid, branch_id, op). */
-    private void barrier(String name, BarrierBusiness business) {
-        route("/api/busi/" + name, (q, b) -> RmResponses.handle(() -> {
-            Req r = Req.of(b);
-            BranchBarrier.fromQuery(q).callWithDataSource(db.dataSource(), tx -> business.run(tx, r));
-        }));
     }
 
     private void serve(HttpExchange ex) throws IOException {
@@ -252,16 +189,13 @@ public final class Bank implements AutoCloseable {
         } catch (IOException ignored) {
             // not JSON: nothing to show
         }
-        out.printf("  %s <- %-18s branch %-3s op %-9s %-10s -> %s%n", who, name, q.getOrDefault("branch_id", ""),
-                q.getOrDefault("op", ""), amount, outcome);
+        printCall(out, who, name, q.getOrDefault("branch_id", ""), q.getOrDefault("op", ""), amount, outcome);
     }
 
-    private void sql(String s) {
-        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
-            st.execute(s);
-        } catch (SQLException e) {
-            throw new IllegalStateException(s + ": " + e.getMessage(), e);
-        }
+    /** One line per answered call, the same for the HTTP and the gRPC bank. */
+    static void printCall(PrintStream out, String who, String name, String branchId, String op, String amount,
+            String outcome) {
+        out.printf("  %s <- %-18s branch %-3s op %-9s %-10s -> %s%n", who, name, branchId, op, amount, outcome);
     }
 
     @Override

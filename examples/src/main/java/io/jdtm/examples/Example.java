@@ -7,9 +7,12 @@ public interface Example {
 
     /** Every example, in the order {@code ./examples/run all} runs them. */
     List<Example> ALL = List.of(new SagaExample(), new TccExample(), new MsgExample(), new XaExample(),
-            new WorkflowExample());
+            new WorkflowExample(), new GrpcSagaExample(), new GrpcTccExample());
 
-    /** The name on the command line: {@code saga}, {@code tcc}, {@code msg}, {@code xa}, {@code workflow}. */
+    /**
+     * The name on the command line: {@code saga}, {@code tcc}, {@code msg}, {@code xa}, {@code workflow},
+     * {@code grpc-saga}, {@code grpc-tcc}.
+     */
     String name();
 
     /**

@@ -11,8 +11,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Everything an example needs: the SDK client, the running bank service, where to print, and the application's
- * workflow engine (its callback is a route of the bank's HTTP server).
+ * Everything an example needs: the SDK clients (HTTP and gRPC), the running bank services (HTTP and gRPC, over the
+ * same accounts), where to print, and the application's workflow engine (its callback is a route of the bank's HTTP
+ * server).
  */
 public final class ExampleContext implements AutoCloseable {
     /** The amount every example transfers from user 1 to user 2. */
@@ -21,16 +22,33 @@ public final class ExampleContext implements AutoCloseable {
     public static final TransactionOptions WAIT = TransactionOptions.builder().waitResult(true).build();
 
     private final DtmClient dtm;
+    private final DtmClient grpcDtm;
     private final Bank bank;
+    private final GrpcBank grpcBank;
     private final PrintStream out;
     private final Workflows workflows;
 
-    public ExampleContext(String dtmUrl, Database db, String schema, int bankPort, PrintStream out) {
+    /**
+     * @param dtmUrl the TM's HTTP address
+     * @param dtmGrpc the TM's gRPC address ({@code host:port}), for the gRPC examples
+     * @param bankPort the HTTP bank's port (0: any); the gRPC bank takes any free port
+     */
+    public ExampleContext(String dtmUrl, String dtmGrpc, Database db, String schema, int bankPort, PrintStream out) {
         this.dtm = DtmClient.builder().serverUrl(dtmUrl).build();
+        // over gRPC every TM call goes to dtmGrpc; the HTTP address serves query, which DTM's gRPC API lacks
+        this.grpcDtm = DtmClient.builder().grpcTarget(dtmGrpc).serverUrl(dtmUrl).build();
         this.out = out;
+        Bank b = null;
         try {
-            this.bank = new Bank(db, schema, bankPort, dtm, out);
+            Accounts accounts = new Accounts(db, schema);
+            b = new Bank(accounts, db, bankPort, dtm, out);
+            this.grpcBank = new GrpcBank(accounts, 0, out);
+            this.bank = b;
         } catch (RuntimeException e) {
+            if (b != null) {
+                b.close();
+            }
+            grpcDtm.close();
             dtm.close();
             throw e;
         }
@@ -40,6 +58,15 @@ public final class ExampleContext implements AutoCloseable {
 
     public DtmClient dtm() {
         return dtm;
+    }
+
+    /** The client that talks gRPC to the TM ({@code dtmgimp.Dtm}), for transactions with gRPC branches. */
+    public DtmClient grpcDtm() {
+        return grpcDtm;
+    }
+
+    public GrpcBank grpcBank() {
+        return grpcBank;
     }
 
     public Bank bank() {
@@ -110,7 +137,9 @@ public final class ExampleContext implements AutoCloseable {
 
     @Override
     public void close() {
+        grpcBank.close();
         bank.close();
+        grpcDtm.close();
         dtm.close();
     }
 }

@@ -13,11 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Command line of the examples: {@code ./examples/run [--embedded] saga|tcc|msg|xa|workflow|all}. Each example runs
- * twice — the transfer succeeding, then a participant refusing — and the run exits 0 only if every outcome is the
- * expected one.
+ * Command line of the examples: {@code ./examples/run [--embedded] saga|tcc|msg|xa|workflow|grpc-saga|grpc-tcc|all}.
+ * Each example runs twice — the transfer succeeding, then a participant refusing — and the run exits 0 only if every
+ * outcome is the expected one.
  *
- * <p>System properties: {@code dtm} (TM address, default {@value DtmClient#DEFAULT_SERVER_URL}), {@code bank.port}
+ * <p>System properties: {@code dtm} (TM address, default {@value DtmClient#DEFAULT_SERVER_URL}), {@code dtm.grpc}
+ * (the TM's gRPC address for the gRPC examples, default {@value DtmClient#DEFAULT_GRPC_TARGET}), {@code bank.port}
  * (default 0 = any free port). Environment: {@code JDTM_EXAMPLE_DB_URL} (default {@value Database#DEFAULT_URL}).
  */
 public final class Examples {
@@ -28,6 +29,9 @@ public final class Examples {
     }
 
     /** Runs the examples named in {@code args}; returns the process exit code. */
+    private static final String USAGE =
+            "usage: ./examples/run [--embedded] saga|tcc|msg|xa|workflow|grpc-saga|grpc-tcc|all";
+
     public static int run(String[] args, PrintStream out) {
         boolean embedded = false;
         List<Example> chosen = new ArrayList<>();
@@ -39,26 +43,31 @@ public final class Examples {
             } else {
                 Example e = Example.ALL.stream().filter(x -> x.name().equals(a)).findFirst().orElse(null);
                 if (e == null) {
-                    out.println("usage: ./examples/run [--embedded] saga|tcc|msg|xa|workflow|all   (unknown: " + a + ")");
+                    out.println(USAGE + "   (unknown: " + a + ")");
                     return 2;
                 }
                 chosen.add(e);
             }
         }
         if (chosen.isEmpty()) {
-            out.println("usage: ./examples/run [--embedded] saga|tcc|msg|xa|workflow|all");
+            out.println(USAGE);
             return 2;
         }
         JdtmServer server = embedded ? startEmbeddedServer(out) : null;
         String dtmUrl = server != null ? server.dtmUrl() : System.getProperty("dtm", DtmClient.DEFAULT_SERVER_URL);
+        String dtmGrpc = server != null ? "127.0.0.1:" + server.grpcPort()
+                : System.getProperty("dtm.grpc", DtmClient.DEFAULT_GRPC_TARGET);
+        boolean grpc = chosen.stream().anyMatch(e -> e.name().startsWith("grpc-"));
         try {
-            if (!reachable(dtmUrl, out)) {
+            if (!reachable(DtmClient.builder().serverUrl(dtmUrl), dtmUrl, out)
+                    || grpc && !reachable(DtmClient.builder().grpcTarget(dtmGrpc), "gRPC " + dtmGrpc, out)) {
                 return 3;
             }
             Database db = Database.fromEnvironment();
             int port = Integer.getInteger("bank.port", 0);
-            try (ExampleContext ctx = new ExampleContext(dtmUrl, db, "jdtm_examples", port, out)) {
-                out.println("TM " + dtmUrl + ", bank " + ctx.busi() + ", database " + db.url());
+            try (ExampleContext ctx = new ExampleContext(dtmUrl, dtmGrpc, db, "jdtm_examples", port, out)) {
+                out.println("TM " + dtmUrl + (grpc ? " and gRPC " + dtmGrpc : "") + ", bank " + ctx.busi()
+                        + (grpc ? " and gRPC " + ctx.grpcBank().target() : "") + ", database " + db.url());
                 boolean ok = true;
                 for (Example e : chosen) {
                     ok &= check(out, e, false, e.run(ctx, false));
@@ -85,13 +94,14 @@ public final class Examples {
         return ok;
     }
 
-    private static boolean reachable(String dtmUrl, PrintStream out) {
-        try (DtmClient c = DtmClient.builder().serverUrl(dtmUrl).build()) {
+    private static boolean reachable(DtmClient.Builder client, String address, PrintStream out) {
+        try (DtmClient c = client.build()) {
             c.newGid();
             return true;
         } catch (DtmException | IllegalArgumentException e) {
-            out.println("examples: no jdtm (or DTM) server answers at " + dtmUrl + " (" + e.getMessage() + ").");
-            out.println("          Start one with ./jdtm in another terminal, pass -Ddtm=<url>, or use --embedded.");
+            out.println("examples: no jdtm (or DTM) server answers at " + address + " (" + e.getMessage() + ").");
+            out.println("          Start one with ./jdtm in another terminal, set DTM_URL / DTM_GRPC, or use "
+                    + "--embedded.");
             return false;
         }
     }

@@ -51,7 +51,7 @@ abstract class ExamplesTest {
         StoreConfig store = StoreConfig.defaults().withDataDir(Files.createTempDirectory("jdtm-ex").toString());
         server = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store), StoreFactory.open(store))
                 .host("127.0.0.1").poller(false).start();
-        ctx = new ExampleContext(server.dtmUrl(), db, schema, 0,
+        ctx = new ExampleContext(server.dtmUrl(), "127.0.0.1:" + server.grpcPort(), db, schema, 0,
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
     }
 
@@ -154,11 +154,29 @@ abstract class ExamplesTest {
     }
 
     @Test
+    void grpcSaga() {
+        String out = runBoth(new GrpcSagaExample());
+        assertThat(out).contains("bank <- TransOut           branch 01  op action    amount 30  -> SUCCESS")
+                .contains("bank <- TransIn            branch 02  op action    amount 30  -> FAILURE")
+                .contains("bank <- TransInCompensate  branch 02  op compensate amount 30  -> SUCCESS")
+                .contains("bank <- TransOutCompensate branch 01  op compensate amount 30  -> SUCCESS");
+    }
+
+    @Test
+    void grpcTcc() {
+        String out = runBoth(new GrpcTccExample());
+        assertThat(out).contains("TransOutTry replied: reserved 30")
+                .contains("bank <- TransInConfirm     branch 02  op confirm")
+                .contains("bank <- TransOutCancel     branch 01  op cancel");
+    }
+
+    @Test
     void commandLineRejectsUnknownExamples() {
         assertThat(Examples.run(new String[] {"nope"}, new PrintStream(printed, true, StandardCharsets.UTF_8)))
                 .isEqualTo(2);
         assertThat(output()).contains("usage: ./examples/run");
-        assertThat(Example.ALL).extracting(Example::name).containsExactly("saga", "tcc", "msg", "xa", "workflow");
+        assertThat(Example.ALL).extracting(Example::name).containsExactly("saga", "tcc", "msg", "xa", "workflow",
+                "grpc-saga", "grpc-tcc");
     }
 
     private static void unavailable(String why) {

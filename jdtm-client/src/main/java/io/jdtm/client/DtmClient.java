@@ -2,6 +2,8 @@ package io.jdtm.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jdtm.client.internal.Checks;
+import io.jdtm.client.internal.GrpcChannels;
+import io.jdtm.client.internal.GrpcTransport;
 import io.jdtm.client.internal.Http;
 import io.jdtm.client.internal.HttpTransport;
 import io.jdtm.protocol.DtmJson;
@@ -14,7 +16,7 @@ import java.util.Optional;
 /**
  * The entry point of the SDK: one TM address, and factories for every transaction mode. Build it once with
  * {@link #builder()} and share it; it is immutable and thread-safe. Close it when the application stops (it owns an
- * HTTP client unless you passed your own).
+ * HTTP client unless you passed your own, and its gRPC channels).
  *
  * <pre>{@code
  * try (DtmClient dtm = DtmClient.builder().serverUrl("http://localhost:36789/api/dtmsvr").build()) {
@@ -25,15 +27,29 @@ import java.util.Optional;
  * }
  * }</pre>
  *
- * <p>It speaks only DTM's wire protocol (through a {@link Transport}; HTTP by default), so the same code runs
- * against jdtm and against an unchanged DTM server.
+ * <p>It speaks only DTM's wire protocol (through a {@link Transport}), so the same code runs against jdtm and against an
+ * unchanged DTM server: HTTP by default, gRPC with {@link Builder#grpcTarget(String)} — needed for branches that are
+ * gRPC methods taking protobuf messages (spec §12.8):
+ *
+ * <pre>{@code
+ * DtmClient dtm = DtmClient.builder()
+ *         .grpcTarget("localhost:36790")                       // every TM call over dtmgimp.Dtm
+ *         .serverUrl("http://localhost:36789/api/dtmsvr")      // optional: query, which gRPC lacks, over HTTP
+ *         .build();
+ * dtm.saga(gid).add("bank:50051/busi.Busi/TransOut", "bank:50051/busi.Busi/TransOutRevert", req).submit();
+ * }</pre>
  */
 public final class DtmClient implements AutoCloseable {
 
     /** DTM's default HTTP address. */
     public static final String DEFAULT_SERVER_URL = "http://localhost:36789/api/dtmsvr";
 
+    /** DTM's default gRPC address. */
+    public static final String DEFAULT_GRPC_TARGET = "localhost:36790";
+
     private final Transport transport;
+    private final Transport queryTransport;
+    private final GrpcChannels channels = new GrpcChannels();
     private final Http http;
     private final HttpClient ownedHttpClient;
     private final ObjectMapper mapper;
@@ -45,7 +61,17 @@ public final class DtmClient implements AutoCloseable {
                 ? HttpClient.newBuilder().connectTimeout(b.requestTimeout).version(HttpClient.Version.HTTP_1_1).build()
                 : null;
         this.http = new Http(hc == null ? ownedHttpClient : hc, b.requestTimeout);
-        this.transport = b.transport != null ? b.transport : new HttpTransport(b.serverUrl, http);
+        if (b.transport != null) {
+            this.transport = b.transport;
+            this.queryTransport = b.transport;
+        } else if (b.grpcTarget != null) {
+            this.transport = new GrpcTransport(b.grpcTarget, channels, b.requestTimeout);
+            // gRPC has no query: ask the HTTP API when the application named it
+            this.queryTransport = b.serverUrlSet ? new HttpTransport(b.serverUrl, http) : transport;
+        } else {
+            this.transport = new HttpTransport(b.serverUrl, http);
+            this.queryTransport = transport;
+        }
         this.mapper = b.mapper;
         this.requestTimeout = b.requestTimeout;
     }
@@ -54,9 +80,17 @@ public final class DtmClient implements AutoCloseable {
         return new Builder();
     }
 
-    /** The TM address branches are told about (the {@code dtm} parameter), e.g. {@code http://host:36789/api/dtmsvr}. */
+    /**
+     * The TM address branches are told about (the {@code dtm} parameter, the {@code dtm-dtm} metadata), e.g.
+     * {@code http://host:36789/api/dtmsvr}, or {@code host:36790} over gRPC.
+     */
     public String serverUrl() {
         return transport.serverAddress();
+    }
+
+    /** {@code http} or {@code grpc}: how this client talks to the TM, and so how the TM calls the branches. */
+    public String protocol() {
+        return transport.protocol();
     }
 
     /** The SDK's timeout for calls to the TM and to RMs when a transaction sets none. */
@@ -74,14 +108,16 @@ public final class DtmClient implements AutoCloseable {
     }
 
     /**
-     * The TM's view of one transaction ({@code GET /query?gid=}); empty when the TM does not know the gid.
+     * The TM's view of one transaction ({@code GET /query?gid=}); empty when the TM does not know the gid. A gRPC
+     * client asks the HTTP API at {@link Builder#serverUrl} when it was given one.
      *
      * @throws IllegalArgumentException when {@code gid} is null or empty
      * @throws DtmUnknownException when the TM cannot be reached (retryable)
+     * @throws UnsupportedOperationException over gRPC without {@link Builder#serverUrl}: DTM's gRPC API has no query
      */
     public Optional<TransInfo> query(String gid) {
         Checks.gid(gid);
-        return TransInfo.fromQuery(transport.query(gid));
+        return TransInfo.fromQuery(queryTransport.query(gid));
     }
 
     /** A new, empty saga with this gid; add steps and {@link Saga#submit()}. */
@@ -116,7 +152,9 @@ public final class DtmClient implements AutoCloseable {
     /**
      * The TCC transaction an RM handler is part of, rebuilt from the Try request's query parameters ({@code dtm},
      * {@code gid}, {@code branch_id}), to register nested sub-branches ({@code 0201}, …) with
-     * {@link Tcc#callBranch}. Nothing is prepared or submitted: the outer transaction owns that.
+     * {@link Tcc#callBranch}. Nothing is prepared or submitted: the outer transaction owns that. A gRPC handler passes
+     * {@code BranchContext.current().toQuery()} ({@code io.jdtm.client.grpc}); its {@code dtm} is a gRPC address and
+     * the sub-branches are registered over gRPC.
      *
      * @throws IllegalArgumentException when {@code dtm} or {@code gid} is missing
      */
@@ -124,8 +162,7 @@ public final class DtmClient implements AutoCloseable {
         Checks.notNull("query", query);
         String dtm = Checks.url("query parameter 'dtm'", query.get("dtm"));
         String gid = Checks.gid(query.get("gid"));
-        Transport t = dtm.equals(transport.serverAddress()) ? transport : new HttpTransport(dtm, http);
-        return new Tcc(this, t, gid, TransactionOptions.DEFAULTS,
+        return new Tcc(this, transportFor(dtm), gid, TransactionOptions.DEFAULTS,
                 new BranchIdGenerator(query.getOrDefault("branch_id", "")));
     }
 
@@ -156,8 +193,9 @@ public final class DtmClient implements AutoCloseable {
     }
 
     /**
-     * A workflow engine (spec §7) whose resume callback is {@code callbackUrl}, a URL this application serves with
-     * {@link Workflows#handleCallback}. Create one per application and register the workflows at start-up.
+     * A workflow engine (spec §7) whose resume callback is {@code callbackUrl}: over HTTP a URL this application serves
+     * with {@link Workflows#handleCallback}; over gRPC the {@code host:port} of this application's gRPC server, which
+     * serves {@link Workflows#grpcService()}. Create one per application and register the workflows at start-up.
      */
     public Workflows workflows(String callbackUrl) {
         return Workflows.create(this, callbackUrl);
@@ -165,6 +203,22 @@ public final class DtmClient implements AutoCloseable {
 
     Transport transport() {
         return transport;
+    }
+
+    /**
+     * The transport to the TM at {@code address} as an RM was told it ({@code dtm}, {@code dtm-dtm}): this client's
+     * own when it is the same TM, else HTTP for a URL and gRPC for a {@code host:port}.
+     */
+    Transport transportFor(String address) {
+        if (address.equals(transport.serverAddress())) {
+            return transport;
+        }
+        return address.contains("://") ? new HttpTransport(address, http)
+                : new GrpcTransport(address, channels, requestTimeout);
+    }
+
+    GrpcChannels channels() {
+        return channels;
     }
 
     Http http() {
@@ -178,6 +232,7 @@ public final class DtmClient implements AutoCloseable {
     @Override
     public void close() {
         transport.close();
+        channels.close();
         if (ownedHttpClient != null) {
             ownedHttpClient.close();
         }
@@ -186,6 +241,8 @@ public final class DtmClient implements AutoCloseable {
     /** Single-threaded builder of a {@link DtmClient}; {@link #build()} validates once. */
     public static final class Builder {
         private String serverUrl = DEFAULT_SERVER_URL;
+        private boolean serverUrlSet;
+        private String grpcTarget;
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Transport transport;
         private HttpClient httpClient;
@@ -193,13 +250,36 @@ public final class DtmClient implements AutoCloseable {
 
         private Builder() {}
 
-        /** The TM's HTTP base URL, default {@value #DEFAULT_SERVER_URL}. */
+        /**
+         * The TM's HTTP base URL, default {@value #DEFAULT_SERVER_URL}. With {@link #grpcTarget} it is used only for
+         * {@link DtmClient#query}, which DTM's gRPC API lacks.
+         */
         public Builder serverUrl(String url) {
             Checks.url("serverUrl", url);
             if (!url.startsWith("http://") && !url.startsWith("https://")) {
                 throw new IllegalArgumentException("serverUrl must start with http:// or https://, was '" + url + "'");
             }
             this.serverUrl = url;
+            this.serverUrlSet = true;
+            return this;
+        }
+
+        /**
+         * Talk to the TM over gRPC ({@code dtmgimp.Dtm}, spec §8) at {@code target}, e.g. {@code localhost:36790}
+         * (DTM's default gRPC address, {@value #DEFAULT_GRPC_TARGET}). Transactions are then started with protocol
+         * {@code grpc}: the TM calls {@code host:port/package.Service/Method} branches over gRPC (and {@code http://}
+         * branches over HTTP), and protobuf payloads become possible. Needs a gRPC transport on the class path
+         * (io.grpc:grpc-netty-shaded, see the README). {@link DtmClient#query} then needs {@link #serverUrl} too.
+         *
+         * @throws IllegalArgumentException when {@code target} is empty or has a {@code scheme://}
+         */
+        public Builder grpcTarget(String target) {
+            Checks.url("grpcTarget", target);
+            if (target.contains("://") || target.contains("/")) {
+                throw new IllegalArgumentException("grpcTarget must be host:port (like localhost:36790), was '"
+                        + target + "'");
+            }
+            this.grpcTarget = target;
             return this;
         }
 
@@ -213,7 +293,10 @@ public final class DtmClient implements AutoCloseable {
             return this;
         }
 
-        /** Replaces the HTTP transport to the TM (e.g. with gRPC); {@link #serverUrl} is then ignored. */
+        /**
+         * Replaces the built-in transports to the TM with your own ({@link #serverUrl} is then ignored); for DTM's
+         * gRPC API use {@link #grpcTarget} instead.
+         */
         public Builder transport(Transport t) {
             this.transport = Checks.notNull("transport", t);
             return this;
@@ -231,7 +314,13 @@ public final class DtmClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @throws IllegalStateException when both {@link #transport} and {@link #grpcTarget} were set
+         */
         public DtmClient build() {
+            if (transport != null && grpcTarget != null) {
+                throw new IllegalStateException("set either transport(...) or grpcTarget(...), not both");
+            }
             return new DtmClient(this);
         }
     }

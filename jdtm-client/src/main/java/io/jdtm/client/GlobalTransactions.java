@@ -2,6 +2,7 @@ package io.jdtm.client;
 
 import io.jdtm.client.internal.Wire;
 import io.jdtm.protocol.TransType;
+import java.util.List;
 
 /** The prepare → body → submit-or-abort frame shared by TCC and XA (spec §12.5, §12.6). */
 final class GlobalTransactions {
@@ -12,7 +13,7 @@ final class GlobalTransactions {
     }
 
     static void run(Transport t, String gid, TransType type, TransactionOptions o, boolean sendReason, Body body) {
-        t.prepare(Wire.simple(gid, type, o));
+        t.prepare(Wire.simple(gid, type, o), List.of());
         try {
             body.run();
         } catch (Throwable e) {
@@ -25,7 +26,7 @@ final class GlobalTransactions {
             }
             throw rethrow(e, type + " transaction body failed and the transaction was aborted: " + e, gid);
         }
-        t.submit(Wire.simple(gid, type, o));
+        t.submit(Wire.simple(gid, type, o), List.of());
     }
 
     /** Unchecked throwables pass through unchanged; checked ones become a FAILURE carrying the gid. */

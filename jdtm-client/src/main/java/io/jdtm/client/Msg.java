@@ -1,15 +1,16 @@
 package io.jdtm.client;
 
 import io.jdtm.client.internal.Checks;
+import io.jdtm.client.internal.GrpcCalls;
+import io.jdtm.client.internal.Payload;
+import io.jdtm.client.internal.Steps;
 import io.jdtm.client.internal.Wire;
 import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.TransRequest;
 import io.jdtm.protocol.TransType;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 
@@ -25,8 +26,13 @@ import javax.sql.DataSource;
  *    .doAndSubmitDb(svc + "/QueryPrepared", dataSource, tx -> debit(tx, req));
  * }</pre>
  *
+ * <p>Over gRPC ({@link DtmClient.Builder#grpcTarget}) branches and the QueryPrepared URL may be gRPC methods
+ * ({@code host:port/package.Service/Method}) and payloads protobuf messages, as with DTM's {@code dtmgrpc.NewMsgGrpc}
+ * (spec §12.8); the QueryPrepared method receives an empty request and the {@code dtm-*} metadata.
+ *
  * <p>Immutable and thread-safe: every method that changes the message returns a new one. Mirrors
- * {@code POST /prepare}, {@code /submit} and {@code /abort} with {@code trans_type=msg}.
+ * {@code POST /prepare}, {@code /submit} and {@code /abort} (gRPC {@code Prepare}, {@code Submit}, {@code Abort})
+ * with {@code trans_type=msg}.
  */
 public final class Msg {
 
@@ -38,22 +44,20 @@ public final class Msg {
 
     private final DtmClient client;
     private final String gid;
-    private final List<Map<String, String>> steps;
-    private final List<String> payloads;
+    private final Steps steps;
     private final long delaySeconds;
     private final TransactionOptions options;
     private final String queryPrepared;
 
     Msg(DtmClient client, String gid) {
-        this(client, gid, List.of(), List.of(), 0, TransactionOptions.DEFAULTS, "");
+        this(client, gid, Steps.NONE, 0, TransactionOptions.DEFAULTS, "");
     }
 
-    private Msg(DtmClient client, String gid, List<Map<String, String>> steps, List<String> payloads,
-            long delaySeconds, TransactionOptions options, String queryPrepared) {
+    private Msg(DtmClient client, String gid, Steps steps, long delaySeconds, TransactionOptions options,
+            String queryPrepared) {
         this.client = client;
         this.gid = gid;
         this.steps = steps;
-        this.payloads = payloads;
         this.delaySeconds = delaySeconds;
         this.options = options;
         this.queryPrepared = queryPrepared;
@@ -63,20 +67,30 @@ public final class Msg {
         return gid;
     }
 
-    /** Adds a branch: the TM POSTs {@code payload} (as JSON) to {@code action} until it succeeds. */
+    /**
+     * Adds a branch: the TM sends {@code payload} to {@code action} until it succeeds — a protobuf message (for a
+     * gRPC method) encoded, anything else as JSON.
+     */
     public Msg add(String action, Object payload) {
-        return addRaw(action, Checks.payload(client.mapper(), "payload of msg step " + steps.size(), payload));
+        return add(action, Payload.of(client.mapper(), "payload of msg step " + steps.size(), payload));
     }
 
     /** Adds a branch whose body is sent verbatim. */
     public Msg addRaw(String action, String body) {
-        Checks.url("msg action URL of step " + steps.size(), action);
         Checks.notNull("body of msg step " + steps.size(), body);
-        List<Map<String, String>> s = new ArrayList<>(steps);
-        s.add(Map.of("action", action));
-        List<String> p = new ArrayList<>(payloads);
-        p.add(body);
-        return new Msg(client, gid, List.copyOf(s), List.copyOf(p), delaySeconds, options, queryPrepared);
+        return add(action, Payload.text(body));
+    }
+
+    /** Adds a branch whose payload is these bytes, e.g. an encoded protobuf message (needs the gRPC transport). */
+    public Msg addBinary(String action, byte[] payload) {
+        Checks.notNull("payload of msg step " + steps.size(), payload);
+        return add(action, Payload.binary(payload.clone()));
+    }
+
+    private Msg add(String action, Payload payload) {
+        Checks.url("msg action URL of step " + steps.size(), action);
+        return new Msg(client, gid, steps.add(Map.of("action", action), payload), delaySeconds, options,
+                queryPrepared);
     }
 
     /** Adds a branch per subscriber of {@code topic} ({@code topic://<topic>}, resolved by the TM). */
@@ -87,13 +101,12 @@ public final class Msg {
 
     /** The TM waits this long after submit before calling the branches. */
     public Msg delay(Duration d) {
-        return new Msg(client, gid, steps, payloads, TransactionOptions.Builder.seconds("delay", d), options,
-                queryPrepared);
+        return new Msg(client, gid, steps, TransactionOptions.Builder.seconds("delay", d), options, queryPrepared);
     }
 
     /** Replaces all options ({@code concurrent} calls the branches in parallel). */
     public Msg options(TransactionOptions o) {
-        return new Msg(client, gid, steps, payloads, delaySeconds, Checks.notNull("options", o), queryPrepared);
+        return new Msg(client, gid, steps, delaySeconds, Checks.notNull("options", o), queryPrepared);
     }
 
     public Msg waitResult(boolean v) {
@@ -117,7 +130,7 @@ public final class Msg {
         return options(options.toBuilder().branchHeader(name, value).build());
     }
 
-    /** Call the branches in parallel. */
+    /** Call the branches in parallel. Not carried over gRPC (DTM's {@code TransOptions} has no such field). */
     public Msg concurrent() {
         return options(options.toBuilder().concurrent(true).build());
     }
@@ -130,8 +143,13 @@ public final class Msg {
      */
     public Msg prepare(String queryPreparedUrl) {
         Checks.url("msg QueryPrepared URL", queryPreparedUrl);
-        Msg m = new Msg(client, gid, steps, payloads, delaySeconds, options, queryPreparedUrl);
-        client.transport().prepare(m.request(false));
+        Msg m = new Msg(client, gid, steps, delaySeconds, options, queryPreparedUrl);
+        TransRequest r = m.request(false);
+        Branches.checkSteps(client, steps);
+        if (GrpcCalls.isGrpcUrl(queryPreparedUrl)) {
+            Branches.requireGrpc(client, "gRPC QueryPrepared method '" + queryPreparedUrl + "'");
+        }
+        client.transport().prepare(r, steps.binPayloads());
         return m;
     }
 
@@ -140,7 +158,9 @@ public final class Msg {
      * {@code waitResult}, throws {@link DtmOngoingException} when the branches have not all succeeded yet.
      */
     public void submit() {
-        Submits.submit(client, request(true));
+        TransRequest r = request(true);
+        Branches.checkSteps(client, steps);
+        Submits.submit(client, r, steps.binPayloads());
     }
 
     /**
@@ -160,8 +180,14 @@ public final class Msg {
             throw e;
         } catch (Throwable e) {
             try {
-                Branches.call(client.http(), "GET", queryPreparedUrl, client.serverUrl(), gid, TransType.MSG.wire(),
-                        Ops.QUERY_PREPARED_BRANCH_ID, Ops.MSG, Map.of(), Map.of(), null, Branches.timeout(options));
+                if (GrpcCalls.isGrpcUrl(queryPreparedUrl)) {
+                    Branches.grpc(client, queryPreparedUrl, client.serverUrl(), gid, TransType.MSG.wire(), Ops.QUERY_PREPARED_BRANCH_ID,
+                            Ops.MSG, Map.of(), Map.of(), new byte[0], Branches.timeout(options));
+                } else {
+                    Branches.call(client.http(), "GET", queryPreparedUrl, client.serverUrl(), gid,
+                            TransType.MSG.wire(), Ops.QUERY_PREPARED_BRANCH_ID, Ops.MSG, Map.of(), Map.of(), null,
+                            Branches.timeout(options));
+                }
                 prepared.submit();
             } catch (DtmFailureException rolledBack) {
                 abortQuietly(e);
@@ -213,6 +239,7 @@ public final class Msg {
             cd.put("delay", delaySeconds);
             customData = DtmJson.write(cd);
         }
-        return Wire.request(gid, TransType.MSG, options, steps, payloads, queryPrepared, customData, null, null);
+        return Wire.request(gid, TransType.MSG, options, steps.urls(), steps.textPayloads(), queryPrepared, customData,
+                null, null);
     }
 }

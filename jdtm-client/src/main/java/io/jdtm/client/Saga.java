@@ -1,6 +1,8 @@
 package io.jdtm.client;
 
 import io.jdtm.client.internal.Checks;
+import io.jdtm.client.internal.Payload;
+import io.jdtm.client.internal.Steps;
 import io.jdtm.client.internal.Wire;
 import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.TransRequest;
@@ -26,27 +28,36 @@ import java.util.TreeMap;
  *    .submit();
  * }</pre>
  *
+ * <p>Over gRPC ({@link DtmClient.Builder#grpcTarget}) the steps may be gRPC methods taking protobuf messages, as with
+ * DTM's {@code dtmgrpc.NewSagaGrpc} (spec §12.8); a message passed to {@link #add} is sent encoded:
+ *
+ * <pre>{@code
+ * BusiReq req = BusiReq.newBuilder().setAmount(30).build();
+ * dtm.saga(gid)
+ *    .add("bank:50051/busi.Busi/TransOut", "bank:50051/busi.Busi/TransOutRevert", req)
+ *    .add("bank:50051/busi.Busi/TransIn", "bank:50051/busi.Busi/TransInRevert", req)
+ *    .submit();
+ * }</pre>
+ *
  * <p>Immutable and thread-safe: every method returns a new saga, so a saga can be kept as a template. Mirrors
- * {@code POST /submit} with {@code trans_type=saga}; submitting the same gid again is idempotent while the saga is
- * running (the TM re-drives it) and fails once it has finished.
+ * {@code POST /submit} (gRPC {@code Submit}) with {@code trans_type=saga}; submitting the same gid again is idempotent
+ * while the saga is running (the TM re-drives it) and fails once it has finished.
  */
 public final class Saga {
 
-    private record Step(String action, String compensate, String payload) {}
-
     private final DtmClient client;
     private final String gid;
-    private final List<Step> steps;
+    private final Steps steps;
     private final Map<Integer, List<Integer>> orders;
     private final boolean concurrent;
     private final TransactionOptions options;
     private final String customData;
 
     Saga(DtmClient client, String gid) {
-        this(client, gid, List.of(), Map.of(), false, TransactionOptions.DEFAULTS, "");
+        this(client, gid, Steps.NONE, Map.of(), false, TransactionOptions.DEFAULTS, "");
     }
 
-    private Saga(DtmClient client, String gid, List<Step> steps, Map<Integer, List<Integer>> orders,
+    private Saga(DtmClient client, String gid, Steps steps, Map<Integer, List<Integer>> orders,
             boolean concurrent, TransactionOptions options, String customData) {
         this.client = client;
         this.gid = gid;
@@ -62,26 +73,38 @@ public final class Saga {
     }
 
     /**
-     * Adds a step. {@code payload} is serialised to JSON with the client's mapper and sent to both URLs.
+     * Adds a step. {@code payload} is sent to both URLs: a protobuf message (for gRPC methods) encoded, anything else
+     * serialised to JSON with the client's mapper.
      *
-     * @param action the action URL (required)
+     * @param action the action URL (required): {@code http://…}, or {@code host:port/package.Service/Method} over gRPC
      * @param compensate the compensation URL; {@code ""} when the step needs none
      * @throws IllegalArgumentException when the action URL is empty, compensate is null or the payload cannot be
      *     serialised
      */
     public Saga add(String action, String compensate, Object payload) {
-        return addRaw(action, compensate, Checks.payload(client.mapper(), "payload of saga step " + steps.size(),
-                payload));
+        return add(action, compensate, Payload.of(client.mapper(), "payload of saga step " + steps.size(), payload));
     }
 
-    /** Adds a step whose body is sent verbatim ({@code ""} makes the TM call the URLs with GET). */
+    /** Adds a step whose body is sent verbatim ({@code ""} makes the TM call HTTP URLs with GET). */
     public Saga addRaw(String action, String compensate, String body) {
+        Checks.notNull("body of saga step " + steps.size(), body);
+        return add(action, compensate, Payload.text(body));
+    }
+
+    /**
+     * Adds a step whose payload is sent as these bytes, e.g. an encoded protobuf message for gRPC methods (needs the
+     * gRPC transport: DTM's HTTP API carries only text).
+     */
+    public Saga addBinary(String action, String compensate, byte[] payload) {
+        Checks.notNull("payload of saga step " + steps.size(), payload);
+        return add(action, compensate, Payload.binary(payload.clone()));
+    }
+
+    private Saga add(String action, String compensate, Payload payload) {
         Checks.url("saga action URL of step " + steps.size(), action);
         Checks.notNull("saga compensate URL of step " + steps.size() + " (use \"\" for none)", compensate);
-        Checks.notNull("body of saga step " + steps.size(), body);
-        List<Step> s = new ArrayList<>(steps);
-        s.add(new Step(action, compensate, body));
-        return new Saga(client, gid, List.copyOf(s), orders, concurrent, options, customData);
+        Steps s = steps.add(Map.of("action", action, "compensate", compensate), payload);
+        return new Saga(client, gid, s, orders, concurrent, options, customData);
     }
 
     /**
@@ -162,7 +185,9 @@ public final class Saga {
      * @throws DtmUnknownException when the TM cannot be reached (retryable: submit is idempotent per gid)
      */
     public void submit() {
-        Submits.submit(client, request());
+        TransRequest r = request();
+        Branches.checkSteps(client, steps);
+        Submits.submit(client, r, steps.binPayloads());
     }
 
     /** The exact body {@link #submit()} sends. */
@@ -191,17 +216,8 @@ public final class Saga {
             c.put("orders", o);
             cd = DtmJson.write(c);
         }
-        List<Map<String, String>> s = new ArrayList<>();
-        List<String> p = new ArrayList<>();
-        for (Step st : steps) {
-            Map<String, String> m = new LinkedHashMap<>();
-            m.put("action", st.action());
-            m.put("compensate", st.compensate());
-            s.add(m);
-            p.add(st.payload());
-        }
         TransactionOptions o = concurrent ? options.toBuilder().concurrent(true).build() : options;
-        return Wire.request(gid, TransType.SAGA, o, s, p, null, cd, null, null);
+        return Wire.request(gid, TransType.SAGA, o, steps.urls(), steps.textPayloads(), null, cd, null, null);
     }
 
     private static List<Integer> concat(int a, List<Integer> rest) {

@@ -1,13 +1,21 @@
 package io.jdtm.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.TransRequest;
+import java.util.List;
 import java.util.Map;
 
 /**
- * How the SDK talks to the TM: one method per DTM server operation the SDK uses. The built-in implementation speaks
- * HTTP ({@code /api/dtmsvr/*}, spec §3); a gRPC implementation plugs in through
+ * How the SDK talks to the TM: one method per DTM server operation the SDK uses. Two implementations are built in
+ * and chosen in {@link DtmClient.Builder}: HTTP ({@code /api/dtmsvr/*}, spec §3; the default) and gRPC
+ * ({@code dtmgimp.Dtm}, spec §8; {@link DtmClient.Builder#grpcTarget(String)}). Another one plugs in through
  * {@link DtmClient.Builder#transport(Transport)}.
+ *
+ * <p>Payloads travel as DTM's Go client carries them: a request's {@code payloads} hold the steps' payloads as text
+ * (what the REST API sends), {@code binPayloads} the same payloads as bytes (what {@code DtmRequest.BinPayloads}
+ * sends). When a payload is not text — a protobuf message for a gRPC branch — {@code payloads} is {@code null} and
+ * only a transport whose {@link #protocol()} is {@code grpc} can send the request.
  *
  * <p>Contract for implementations: thread-safe; every method either returns normally (the TM answered SUCCESS) or
  * throws a {@link DtmException} subclass carrying the request's gid — {@link DtmFailureException} for FAILURE,
@@ -18,30 +26,45 @@ import java.util.Map;
 public interface Transport extends AutoCloseable {
 
     /**
-     * The address RMs are told to use for this TM (the {@code dtm} query parameter of TCC/XA calls), for HTTP the
-     * base URL such as {@code http://localhost:36789/api/dtmsvr}.
+     * The address RMs are told to use for this TM (the {@code dtm} query parameter of TCC/XA calls, the
+     * {@code dtm-dtm} metadata of gRPC calls): for HTTP the base URL such as {@code http://localhost:36789/api/dtmsvr},
+     * for gRPC the target such as {@code localhost:36790}.
      */
     String serverAddress();
 
-    /** {@code GET newGid}: a fresh global id. */
+    /**
+     * The {@code protocol} of the transactions this transport starts: {@code http} (the TM calls every branch over
+     * HTTP) or {@code grpc} (the TM calls {@code host:port/package.Service/Method} branches over gRPC, and
+     * {@code http://} URLs over HTTP).
+     */
+    default String protocol() {
+        return Ops.PROTOCOL_HTTP;
+    }
+
+    /** {@code newGid}: a fresh global id. */
     String newGid();
 
-    /** {@code POST prepare}. */
-    void prepare(TransRequest request);
+    /** {@code prepare}; {@code binPayloads} are the steps' payloads as bytes (see the class comment). */
+    void prepare(TransRequest request, List<byte[]> binPayloads);
 
-    /** {@code POST submit}. */
-    void submit(TransRequest request);
+    /** {@code submit}; {@code binPayloads} are the steps' payloads as bytes (see the class comment). */
+    void submit(TransRequest request, List<byte[]> binPayloads);
 
-    /** {@code POST abort}. */
+    /** {@code abort}. */
     void abort(TransRequest request);
 
-    /** {@code POST registerBranch} with DTM's flat string map (spec §3.7). */
-    void registerBranch(Map<String, String> branch);
+    /**
+     * {@code registerBranch} (spec §3.7, §8): {@code branch} holds DTM's string fields ({@code gid},
+     * {@code trans_type}, {@code branch_id} and {@code confirm}/{@code cancel}, {@code url} or {@code op}/
+     * {@code status}); {@code data} is the branch's payload ({@code data} over HTTP, {@code BusiPayload} over gRPC),
+     * {@code null} for none.
+     */
+    void registerBranch(Map<String, String> branch, byte[] data);
 
-    /** {@code POST prepareWorkflow}: the JSON answer {@code {"transaction":…,"progresses":[…]}}. */
+    /** {@code prepareWorkflow}: the answer as DTM's REST API gives it, {@code {"transaction":…,"progresses":[…]}}. */
     JsonNode prepareWorkflow(TransRequest request);
 
-    /** {@code GET query?gid=}: the JSON answer {@code {"transaction":…,"branches":[…]}}. */
+    /** {@code query?gid=}: the JSON answer {@code {"transaction":…,"branches":[…]}}. */
     JsonNode query(String gid);
 
     /** Releases resources the transport owns; the default does nothing. */

@@ -1,6 +1,10 @@
 package io.jdtm.client;
 
+import com.google.protobuf.MessageLite;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
 import io.jdtm.client.internal.Checks;
+import io.jdtm.client.internal.GrpcCalls;
 import io.jdtm.client.internal.Http;
 import io.jdtm.protocol.BranchStatus;
 import io.jdtm.protocol.Ops;
@@ -34,7 +38,7 @@ import java.util.Set;
  * }</pre>
  *
  * <p>Rules the handler must follow, as in DTM: call {@link #newBranch()} before each branch (ids {@code 01},
- * {@code 02}, …); at most one forward step ({@link #doStep}, {@link #post}, {@link #http}), one
+ * {@code 02}, …); at most one forward step ({@link #doStep}, {@link #post}, {@link #http}, {@link #grpc}), one
  * {@link #onCommit} and one {@link #onRollback} per branch; be deterministic given the recorded outcomes (a re-run
  * must reach the same branches in the same order); let {@link DtmFailureException} propagate to roll back, and any
  * other exception to stop without a decision (the TM calls back later and the workflow resumes). Callbacks run after
@@ -212,6 +216,56 @@ public final class Workflow {
         return new BranchResponse(200, new String(r, StandardCharsets.UTF_8));
     }
 
+    /**
+     * A recorded gRPC call of a branch method {@code host:port/package.Service/Method} with {@code request} and the
+     * metadata {@code dtm-gid}, {@code dtm-trans_type=workflow}, {@code dtm-branch_id}, {@code dtm-op},
+     * {@code dtm-dtm} (as DTM's workflow gRPC interceptor sends them, spec §7.4). The status is classified by spec
+     * §2.3: OK records the encoded reply, ABORTED records its message and throws {@link DtmFailureException}; other
+     * statuses are not recorded. A replayed success returns the recorded reply. Inside a phase-2 callback the call is
+     * made with op {@code commit}/{@code rollback} and not recorded on its own (the callback is). Needs a client that
+     * talks gRPC to the TM, since the reply is recorded as bytes.
+     *
+     * @param replyType the reply type, e.g. {@code Empty.getDefaultInstance()}
+     * @throws DtmFailureException the method answered ABORTED (now or when recorded)
+     * @throws DtmOngoingException the method answered FAILED_PRECONDITION (not recorded)
+     * @throws DtmUnknownException any other status (not recorded), or a reply that is not a {@code replyType}
+     * @throws IllegalStateException the client talks HTTP to the TM
+     */
+    public <T extends MessageLite> T grpc(String url, MessageLite request, T replyType) {
+        Checks.notNull("request", request);
+        Checks.notNull("reply type", replyType);
+        return Branches.parse(grpcBinary(url, request.toByteArray()), replyType, "gRPC call of " + url, gid);
+    }
+
+    /** {@link #grpc(String, MessageLite, MessageLite)} with encoded bytes in and out. */
+    public byte[] grpcBinary(String url, byte[] request) {
+        Checks.url("workflow branch URL", url);
+        Checks.notNull("request", request);
+        Branches.requireGrpc(client, "a recorded gRPC call in a workflow");
+        if (!Ops.ACTION.equals(op)) {
+            return callGrpc(url, request);
+        }
+        return forward("gRPC call of " + url, bb -> callGrpc(url, request));
+    }
+
+    private byte[] callGrpc(String url, byte[] request) {
+        Metadata md = GrpcCalls.metadata(gid, TransType.WORKFLOW.wire(), branchId, op, client.serverUrl(), Map.of(),
+                options.transactionOptions().branchHeaders());
+        long t = options.transactionOptions().requestTimeoutSeconds();
+        try {
+            return GrpcCalls.invoke(client.channels(), url, request, md,
+                    t > 0 ? Duration.ofSeconds(t) : client.requestTimeout());
+        } catch (StatusRuntimeException e) {
+            DtmException d = GrpcCalls.error(op + " of branch " + branchId + " at " + url + " answered ", gid, e);
+            if (d instanceof DtmFailureException) {
+                // recorded as the step's outcome: the RM's own words, as the HTTP flavour records the body
+                String m = e.getStatus().getDescription();
+                throw new DtmFailureException(m == null ? "" : m, gid, e);
+            }
+            throw d;
+        }
+    }
+
     private String call(String method, String url, Map<String, String> headers, String body) {
         Map<String, String> q = new LinkedHashMap<>();
         q.put("gid", gid);
@@ -337,11 +391,10 @@ public final class Workflow {
         Map<String, String> b = new LinkedHashMap<>();
         b.put("gid", gid);
         b.put("trans_type", TransType.WORKFLOW.wire());
-        b.put("data", utf8(data));
         b.put("branch_id", branch);
         b.put("op", recordOp);
         b.put("status", status.wire());
-        client.transport().registerBranch(b);
+        client.transport().registerBranch(b, data);
         progress.put(key(branch, recordOp), new Progress(status, data));
     }
 

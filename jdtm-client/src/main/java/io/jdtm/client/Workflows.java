@@ -2,25 +2,33 @@ package io.jdtm.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Empty;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCalls;
 import io.jdtm.client.internal.Checks;
+import io.jdtm.client.internal.GrpcCalls;
 import io.jdtm.protocol.BranchStatus;
 import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.TransRequest;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.protocol.TransType;
+import io.jdtm.protocol.grpc.workflow.WorkflowData;
+import io.jdtm.protocol.grpc.workflow.WorkflowGrpc;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The workflow engine of one application (spec §7, §12.9; DTM's {@code workflow.InitHTTP} + {@code Register} +
- * {@code Execute} + {@code ExecuteByQS}): a registry of named {@link Workflow.Handler}s, and the callback URL the
- * application serves so the TM can resume unfinished workflows.
+ * The workflow engine of one application (spec §7, §12.9; DTM's {@code workflow.InitHTTP}/{@code InitGrpc} +
+ * {@code Register} + {@code Execute} + {@code ExecuteByQS}): a registry of named {@link Workflow.Handler}s, and the
+ * callback the application serves so the TM can resume unfinished workflows.
  *
  * <pre>{@code
  * Workflows workflows = dtm.workflows("http://my-app:8081/api/workflow/resume");
@@ -29,6 +37,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * // the route for the callback URL, GET and POST:
  * RmResponse r = workflows.handleCallback(queryParams, requestBody);
+ * }</pre>
+ *
+ * <p>Over gRPC ({@link DtmClient.Builder#grpcTarget}) the callback is the application's own gRPC server: create the
+ * engine with its address and add {@link #grpcService()} to that server; the TM then calls
+ * {@code <address>/workflow.Workflow/Execute} with the input in {@code WorkflowData} and the name in {@code dtm-op}:
+ *
+ * <pre>{@code
+ * Workflows workflows = dtm.workflows("my-app:50051");          // callback my-app:50051/workflow.Workflow/Execute
+ * Server server = ServerBuilder.forPort(50051).addService(workflows.grpcService())…;
  * }</pre>
  *
  * <p>{@link #execute}: {@code prepareWorkflow}; a finished gid returns its stored result (or throws its FAILURE)
@@ -50,6 +67,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Workflows {
 
+    /** The gRPC method the TM calls to resume a workflow (DTM's {@code wf.proto}). */
+    public static final String GRPC_CALLBACK_METHOD = "workflow.Workflow/Execute";
+
     private record Registered(Workflow.Handler handler, WorkflowOptions options) {}
 
     private final DtmClient client;
@@ -63,13 +83,25 @@ public final class Workflows {
     }
 
     /**
-     * A workflow engine over {@code client} whose resume callback is {@code callbackUrl} (the {@code query_prepared}
-     * of every workflow it starts). Same as {@link DtmClient#workflows(String)}.
+     * A workflow engine over {@code client} whose resume callback is {@code callback} (the {@code query_prepared} of
+     * every workflow it starts). Same as {@link DtmClient#workflows(String)}. Over HTTP {@code callback} is a URL this
+     * application serves with {@link #handleCallback}; over gRPC it is the {@code host:port} of this application's
+     * gRPC server, which serves {@link #grpcService()} (the SDK appends {@value #GRPC_CALLBACK_METHOD}).
+     *
+     * @throws IllegalArgumentException the callback is empty, or over gRPC has a {@code scheme://}
      */
-    public static Workflows create(DtmClient client, String callbackUrl) {
+    public static Workflows create(DtmClient client, String callback) {
         Checks.notNull("client", client);
-        Checks.url("workflow callback URL", callbackUrl);
-        return new Workflows(client, callbackUrl);
+        Checks.url("workflow callback URL", callback);
+        if (Ops.PROTOCOL_GRPC.equals(client.protocol())) {
+            if (callback.contains("://")) {
+                throw new IllegalArgumentException("over gRPC the workflow callback is the host:port of this "
+                        + "application's gRPC server (serving grpcService()), was '" + callback + "'");
+            }
+            String suffix = "/" + GRPC_CALLBACK_METHOD;
+            return new Workflows(client, callback.endsWith(suffix) ? callback : callback + suffix);
+        }
+        return new Workflows(client, callback);
     }
 
     public String callbackUrl() {
@@ -154,6 +186,45 @@ public final class Workflows {
         });
     }
 
+    /**
+     * The gRPC service {@code workflow.Workflow} (spec §7.3, DTM's {@code wf.proto}) that resumes workflows when the
+     * TM calls {@code Execute}: the workflow name comes from metadata {@code dtm-op}, the gid from {@code dtm-gid},
+     * the input from {@code WorkflowData.Data}. The outcome is answered as DTM's SDK does: OK finished, ABORTED rolled
+     * back, FAILED_PRECONDITION ongoing, INVALID_ARGUMENT for a call without name or gid, UNKNOWN otherwise (the TM
+     * calls again later anyway). Add it to the application's gRPC server; {@code Execute} blocks while the workflow
+     * runs, so give the server an executor that may block (grpc-java's default, or virtual threads).
+     */
+    public ServerServiceDefinition grpcService() {
+        return ServerServiceDefinition.builder(WorkflowGrpc.getServiceDescriptor())
+                .addMethod(WorkflowGrpc.getExecuteMethod(), executeHandler())
+                .build();
+    }
+
+    private ServerCallHandler<WorkflowData, Empty> executeHandler() {
+        return (call, headers) -> {
+            String name = GrpcCalls.get(headers, GrpcCalls.PREFIX + "op");
+            String gid = GrpcCalls.get(headers, GrpcCalls.PREFIX + "gid");
+            ServerCallHandler<WorkflowData, Empty> unary = ServerCalls.asyncUnaryCall((data, out) -> {
+                try {
+                    if (name.isEmpty()) {
+                        throw new IllegalArgumentException("workflow callback without the 'dtm-op' (workflow name) "
+                                + "metadata");
+                    }
+                    if (gid.isEmpty()) {
+                        throw new IllegalArgumentException("workflow callback without the 'dtm-gid' metadata");
+                    }
+                    execute(name, gid, data.getData().toByteArray());
+                } catch (Exception e) {
+                    out.onError(GrpcCalls.statusOf(e).asRuntimeException());
+                    return;
+                }
+                out.onNext(Empty.getDefaultInstance());
+                out.onCompleted();
+            });
+            return unary.startCall(call, headers);
+        };
+    }
+
     private Registered registered(String name) {
         Checks.url("workflow name", name);
         Registered r = handlers.get(name);
@@ -169,7 +240,7 @@ public final class Workflows {
         JsonNode t = reply.path("transaction");
         String status = t.path("status").asText("");
         if (status.equals("succeed")) {
-            return decode(t.path("result").asText(""));
+            return storedResult(gid, decode(t.path("result").asText("")));
         }
         if (status.equals("failed")) {
             throw new DtmFailureException(t.path("rollback_reason").asText(""), gid);
@@ -211,7 +282,7 @@ public final class Workflows {
         }
         cd.put("name", name);
         TransactionOptions t = o.transactionOptions();
-        return new TransRequest(gid, TransType.WORKFLOW.wire(), null, null, callbackUrl, Ops.PROTOCOL_HTTP,
+        return new TransRequest(gid, TransType.WORKFLOW.wire(), null, null, callbackUrl, client.protocol(),
                 DtmJson.write(cd), null, positive(t.timeoutToFailSeconds()), positive(t.requestTimeoutSeconds()),
                 positive(t.retryIntervalSeconds()), t.branchHeaders().isEmpty() ? null : t.branchHeaders(), null,
                 null, null, null, null);
@@ -229,7 +300,7 @@ public final class Workflows {
         TransRequest req = new TransRequest(gid, TransType.WORKFLOW.wire(), null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, extra);
         try {
-            client.transport().submit(req);
+            client.transport().submit(req, List.of());
             return result;
         } catch (DtmException e) {
             Optional<TransInfo> now;
@@ -246,6 +317,21 @@ public final class Workflows {
                 throw new DtmFailureException(now.get().rollbackReason(), gid, e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * The stored result of a finished workflow. DTM's gRPC {@code PrepareWorkflow} never fills it (spec §7.2): a gRPC
+     * client then asks {@code query} over HTTP when it has the TM's HTTP address, and returns empty bytes otherwise.
+     */
+    private byte[] storedResult(String gid, byte[] fromPrepare) {
+        if (fromPrepare.length > 0 || !Ops.PROTOCOL_GRPC.equals(client.protocol())) {
+            return fromPrepare;
+        }
+        try {
+            return client.query(gid).map(t -> decode(t.result())).orElse(fromPrepare);
+        } catch (UnsupportedOperationException noQuery) {
+            return fromPrepare;
         }
     }
 

@@ -1,7 +1,6 @@
 package io.jdtm.client;
 
 import io.jdtm.client.internal.Checks;
-import io.jdtm.client.internal.HttpTransport;
 import io.jdtm.client.internal.SimpleXid;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.TransType;
@@ -26,6 +25,10 @@ import javax.transaction.xa.XAResource;
  *   <li>{@code commit} / {@code rollback} (phase 2, called by the TM): commit or roll back the prepared branch; an
  *       unknown xid (already done) counts as success. After a rollback a barrier row blocks a late phase 1.
  * </ul>
+ *
+ * <p>A gRPC branch method serves all three calls the same way: {@code xaLocal.handle(BranchContext.current().toQuery(),
+ * business)} ({@code io.jdtm.client.grpc}); phase 1 then registers the branch over gRPC at the {@code dtm-dtm}
+ * address.
  *
  * <p>PostgreSQL needs {@code max_prepared_transactions > 0} (see the README). MariaDB/MySQL need XA-capable storage
  * (InnoDB). Immutable and thread-safe; build it once per database with {@link DtmClient#xaLocal(XADataSource)}.
@@ -95,7 +98,7 @@ public final class XaLocal {
             reg.put("trans_type", TransType.XA.wire());
             reg.put("branch_id", branchId);
             reg.put("url", phase2Url);
-            transportFor(dtm).registerBranch(reg);
+            client.transportFor(dtm).registerBranch(reg, null);
             res.end(xid, XAResource.TMSUCCESS);
             started = false;
             res.prepare(xid);
@@ -166,11 +169,6 @@ public final class XaLocal {
         }
         String m = String.valueOf(e.getMessage()) + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
         return m.contains("XAER_NOTA") || m.contains("does not exist");
-    }
-
-    private Transport transportFor(String dtm) {
-        Transport t = client.transport();
-        return dtm.equals(t.serverAddress()) ? t : new HttpTransport(dtm, client.http());
     }
 
     private static RuntimeException failure(Throwable e, String gid, String what) {

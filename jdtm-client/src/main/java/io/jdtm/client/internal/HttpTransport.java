@@ -10,7 +10,10 @@ import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.Outcome;
 import io.jdtm.protocol.TransRequest;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,13 +48,13 @@ public final class HttpTransport implements Transport {
     }
 
     @Override
-    public void prepare(TransRequest r) {
-        operation("prepare", r.gid(), DtmJson.write(r), timeout(r));
+    public void prepare(TransRequest r, List<byte[]> binPayloads) {
+        operation("prepare", r.gid(), DtmJson.write(textOnly(r, binPayloads)), timeout(r));
     }
 
     @Override
-    public void submit(TransRequest r) {
-        operation("submit", r.gid(), DtmJson.write(r), timeout(r));
+    public void submit(TransRequest r, List<byte[]> binPayloads) {
+        operation("submit", r.gid(), DtmJson.write(textOnly(r, binPayloads)), timeout(r));
     }
 
     @Override
@@ -60,8 +63,12 @@ public final class HttpTransport implements Transport {
     }
 
     @Override
-    public void registerBranch(Map<String, String> branch) {
-        operation("registerBranch", branch.getOrDefault("gid", ""), DtmJson.write(branch), null);
+    public void registerBranch(Map<String, String> branch, byte[] data) {
+        Map<String, String> body = new LinkedHashMap<>(branch);
+        if (data != null) {
+            body.put("data", new String(data, StandardCharsets.UTF_8)); // DTM's REST API carries text only
+        }
+        operation("registerBranch", branch.getOrDefault("gid", ""), DtmJson.write(body), null);
     }
 
     @Override
@@ -72,6 +79,16 @@ public final class HttpTransport implements Transport {
     @Override
     public JsonNode query(String gid) {
         return value("GET", Http.withQuery("query", Map.of("gid", gid)), null, gid, null);
+    }
+
+    /** The request itself: DTM's REST API carries the text payloads; binary ones (protobuf) need gRPC. */
+    private static TransRequest textOnly(TransRequest r, List<byte[]> binPayloads) {
+        if (r.payloads() == null && !r.stepsOrEmpty().isEmpty() && !binPayloads.isEmpty()) {
+            throw new IllegalStateException(r.transType() + " " + r.gid() + " has payloads that are not text "
+                    + "(protobuf messages for gRPC branches); DTM's HTTP API carries only text: use the gRPC transport "
+                    + "(DtmClient.builder().grpcTarget(...))");
+        }
+        return r;
     }
 
     private static Duration timeout(TransRequest r) {

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The real jdtm server, in-process on a free port over its embedded store in a temporary directory. The background
+ * The real jdtm server, in-process on free ports (HTTP and gRPC) over its embedded store in a temporary directory. The background
  * poller is off: tests run a poller round with {@link #cron(Duration)} when they want the TM to retry or time out.
  */
 public final class InProcessTm implements AutoCloseable {
@@ -30,6 +30,11 @@ public final class InProcessTm implements AutoCloseable {
 
     public String dtmUrl() {
         return "http://127.0.0.1:" + server.httpPort() + "/api/dtmsvr";
+    }
+
+    /** The gRPC API's address ({@code dtmgimp.Dtm}), {@code 127.0.0.1:<port>}. */
+    public String grpcTarget() {
+        return "127.0.0.1:" + server.grpcPort();
     }
 
     /** One poller round that treats everything due within {@code lookahead} as due now. */
