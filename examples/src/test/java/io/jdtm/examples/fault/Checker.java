@@ -38,9 +38,10 @@ import java.util.function.Supplier;
 final class Checker {
     /** One broken promise, with what the TM, the ledger and the bank's call log say about it. */
     record Violation(Kind kind, String gid, String detail) {
+        /** In the order a report lists them: lost and money first, unfinished last. */
         enum Kind {
-            LOST, NOT_FINAL, SUCCEED_LEDGER, FAILED_NOT_COMPENSATED, EFFECT_WITHOUT_TRANSACTION,
-            MONEY_NOT_CONSERVED, LEDGER_MISMATCH
+            LOST, FAILED_NOT_COMPENSATED, SUCCEED_LEDGER, EFFECT_WITHOUT_TRANSACTION, MONEY_NOT_CONSERVED,
+            LEDGER_MISMATCH, NOT_FINAL
         }
     }
 
@@ -109,8 +110,8 @@ final class Checker {
         }
     }
 
-    /** The status of every stored transaction, by gid. */
-    Map<String, String> statuses() {
+    /** The status of every stored transaction, by gid, and the rollback reason of those that have one. */
+    Map<String, String> statuses(Map<String, String> reasons) {
         Map<String, String> m = new HashMap<>();
         String position = "";
         do {
@@ -120,6 +121,10 @@ final class Checker {
             }
             for (JsonNode g : page.path("transactions")) {
                 m.put(g.path("gid").asText(), g.path("status").asText());
+                String reason = g.path("rollback_reason").asText("");
+                if (!reason.isEmpty()) {
+                    reasons.put(g.path("gid").asText(), reason);
+                }
             }
             position = page.path("next_position").asText("");
         } while (!position.isEmpty());
@@ -146,8 +151,10 @@ final class Checker {
     /** Runs every check. */
     Verdict check(Map<String, Transfer> transfers, Set<String> acked, LedgerBank bank, int accounts,
             long initialBalance, boolean drained, Duration drainTook) {
-        Map<String, String> status = statuses();
-        Map<String, List<LedgerBank.Entry>> ledger = bank.ledger();
+        Map<String, String> reasons = new HashMap<>();
+        Map<String, String> status = statuses(reasons);
+        LedgerBank.Books books = bank.books();
+        Map<String, List<LedgerBank.Entry>> ledger = books.ledger();
         List<Violation> v = new ArrayList<>();
         Set<String> gids = new HashSet<>(transfers.keySet());
         gids.addAll(status.keySet());
@@ -193,7 +200,7 @@ final class Checker {
                                 + ", ledger " + rows));
             }
         }
-        Map<Integer, Long> balances = bank.balances();
+        Map<Integer, Long> balances = books.balances();
         long sum = balances.values().stream().mapToLong(Long::longValue).sum();
         long expectedSum = accounts * initialBalance;
         if (sum != expectedSum) {
@@ -210,18 +217,43 @@ final class Checker {
                         "account " + acct + " holds " + bal + " but its ledger says " + want));
             }
         });
+        v.sort(java.util.Comparator.comparing(Violation::kind));
         Map<String, Integer> patterns = new TreeMap<>();
         for (Violation x : v) {
             if (x.gid().isEmpty()) {
                 continue;
             }
-            StringBuilder sig = new StringBuilder(x.kind().name()).append(": applied [");
+            StringBuilder sig = new StringBuilder(x.kind().name()).append(", ")
+                    .append(cause(reasons.getOrDefault(x.gid(), ""))).append(": applied [");
             for (LedgerBank.Entry e : ledger.getOrDefault(x.gid(), List.of())) {
                 sig.append(e.route()).append(' ');
             }
             patterns.merge(sig.toString().trim() + "]", 1, Integer::sum);
         }
         return new Verdict(statusCounts, status.size(), drained, drainTook, v, patterns, sum, expectedSum);
+    }
+
+    /** Why the TM rolled back, in a few words (the reasons are DTM's texts). */
+    static String cause(String reason) {
+        if (reason.isEmpty()) {
+            return "no rollback reason";
+        }
+        if (reason.startsWith("Timeout after")) {
+            return "rolled back by timeout_to_fail";
+        }
+        if (reason.startsWith("RetryCount is greater than RetryLimit")) {
+            return "rolled back by retry_limit";
+        }
+        if (reason.equals("fail message lost")) {
+            return "rolled back on a FAILURE another pass recorded";
+        }
+        if (reason.contains("/TransOut return failed")) {
+            return "rolled back on TransOut's FAILURE";
+        }
+        if (reason.contains("/TransIn return failed")) {
+            return "rolled back on TransIn's FAILURE";
+        }
+        return "rolled back: " + reason;
     }
 
     private JsonNode get(String path) {

@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code FaultWorkloadTest} runs it short in every build. Exit status 0 only when every check passed.
  */
 public final class FaultWorkload {
-    /** How many violating transactions are shown with their ledger, TM rows and RM calls. */
+    /** How many violating transactions are shown with their ledger, TM rows and RM calls: printed, in the file. */
     private static final int SHOWN = 15;
+    private static final int SHOWN_IN_FILE = 500;
 
     private FaultWorkload() {}
 
@@ -73,9 +74,7 @@ public final class FaultWorkload {
             tms = TmCluster.start(c, "jdtm_fault_tm_" + id, logs);
             out.println("  bank " + bank.busiUrl() + ", " + c.mode().tms + " TM(s) " + tms.upUrls() + " on the "
                     + tms.storeDescription() + "; TM logs and this report in " + logs);
-            Report r = drive(c, id, faults, bank, tms, out);
-            Files.writeString(logs.resolve("report.txt"), c.describe() + "\n" + r.text());
-            return r;
+            return drive(c, id, faults, bank, tms, out, logs.resolve("report.txt"));
         } finally {
             if (tms != null) {
                 tms.close(c.keep());
@@ -85,7 +84,7 @@ public final class FaultWorkload {
     }
 
     private static Report drive(WorkloadConfig c, String id, Faults faults, LedgerBank bank, TmCluster tms,
-            PrintStream out) throws Exception {
+            PrintStream out, Path reportFile) throws Exception {
         Load load = new Load(c, tms, bank.busiUrl(), id);
         CountDownLatch stop = new CountDownLatch(1);
         List<String> killLog = new ArrayList<>();
@@ -144,10 +143,12 @@ public final class FaultWorkload {
         Duration drainTook = Duration.between(d0, Instant.now());
         Checker.Verdict v = checker.check(load.transfers(), load.acked(), bank, c.accounts(), c.initialBalance(),
                 drained, drainTook);
-        String text = summary(c, load, bank, faults, tms, v, loadTook, killLog, checker)
-                + "  machine load average (1 min) at the start " + loadBefore + ", at the end of the load " + loadAfter
-                + " on " + Runtime.getRuntime().availableProcessors() + " cores\n";
+        String machine = "  machine load average (1 min) at the start " + loadBefore + ", at the end of the load "
+                + loadAfter + " on " + Runtime.getRuntime().availableProcessors() + " cores\n";
+        String text = summary(c, load, bank, faults, tms, v, loadTook, killLog, checker, SHOWN) + machine;
         out.print(text);
+        Files.writeString(reportFile, c.describe() + "\n"
+                + summary(c, load, bank, faults, tms, v, loadTook, killLog, checker, SHOWN_IN_FILE) + machine);
         long injected = faults.counts().entrySet().stream().filter(e -> e.getKey() != Faults.Kind.NONE)
                 .mapToLong(Map.Entry::getValue).sum();
         return new Report(c, text, v.violations(), load.acked().size(), tms.kills().size(), injected);
@@ -163,7 +164,7 @@ public final class FaultWorkload {
     }
 
     private static String summary(WorkloadConfig c, Load load, LedgerBank bank, Faults faults, TmCluster tms,
-            Checker.Verdict v, Duration loadTook, List<String> killLog, Checker checker) {
+            Checker.Verdict v, Duration loadTook, List<String> killLog, Checker checker, int shownMax) {
         Load.Counts n = load.counts();
         StringBuilder sb = new StringBuilder();
         double secs = Math.max(1, loadTook.toMillis()) / 1000.0;
@@ -202,13 +203,13 @@ public final class FaultWorkload {
         Map<Checker.Violation.Kind, Integer> byKind = new LinkedHashMap<>();
         vs.forEach(x -> byKind.merge(x.kind(), 1, Integer::sum));
         sb.append("  VIOLATIONS: ").append(vs.size()).append(' ').append(byKind).append('\n');
-        sb.append("  patterns (kind: effects applied, in commit order):\n");
+        sb.append("  patterns (kind, why the TM rolled back: effects applied, in commit order):\n");
         v.patterns().forEach((p, k) -> sb.append("    ").append(k).append(" x ").append(p).append('\n'));
         int shown = 0;
         for (Checker.Violation x : vs) {
-            if (shown++ == SHOWN) {
-                sb.append("  ... and ").append(vs.size() - SHOWN).append(" more: ");
-                vs.stream().skip(SHOWN).limit(200).forEach(y -> sb.append(y.gid().isEmpty() ? "-" : y.gid())
+            if (shown++ == shownMax) {
+                sb.append("  ... and ").append(vs.size() - shownMax).append(" more: ");
+                vs.stream().skip(shownMax).limit(200).forEach(y -> sb.append(y.gid().isEmpty() ? "-" : y.gid())
                         .append(' '));
                 sb.append('\n');
                 break;

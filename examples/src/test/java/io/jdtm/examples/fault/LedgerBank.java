@@ -23,6 +23,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -144,11 +145,19 @@ final class LedgerBank implements AutoCloseable {
         }
     }
 
-    /** The whole ledger grouped by gid, in the order the effects committed per transaction. */
-    Map<String, List<Entry>> ledger() {
-        Map<String, List<Entry>> m = new ConcurrentHashMap<>();
+    /** The ledger grouped by gid (rows in commit order per transaction) and every balance, read together. */
+    record Books(Map<String, List<Entry>> ledger, Map<Integer, Long> balances) {}
+
+    /**
+     * The ledger and the balances from one snapshot (REPEATABLE READ), so they agree with each other even if a TM
+     * still drives transactions while they are read (a drain that did not finish).
+     */
+    Books books() {
+        Map<String, List<Entry>> ledger = new HashMap<>();
+        Map<Integer, Long> balances = new HashMap<>();
         try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false); // lets the driver stream with a fetch size
+            c.setAutoCommit(false); // one snapshot; also lets the driver stream with a fetch size
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try (PreparedStatement st = c.prepareStatement("select gid, branch_id, op, route, account, amount from "
                     + schema + ".ledger order by id")) {
                 st.setFetchSize(10_000);
@@ -156,29 +165,21 @@ final class LedgerBank implements AutoCloseable {
                     while (rs.next()) {
                         Entry e = new Entry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                                 rs.getInt(5), rs.getLong(6));
-                        m.computeIfAbsent(e.gid(), g -> new ArrayList<>()).add(e);
+                        ledger.computeIfAbsent(e.gid(), g -> new ArrayList<>()).add(e);
                     }
+                }
+            }
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("select id, balance from " + schema + ".account")) {
+                while (rs.next()) {
+                    balances.put(rs.getInt(1), rs.getLong(2));
                 }
             }
             c.commit();
         } catch (SQLException e) {
-            throw new IllegalStateException("reading the ledger failed: " + e.getMessage(), e);
+            throw new IllegalStateException("reading the books failed: " + e.getMessage(), e);
         }
-        return m;
-    }
-
-    /** Every account's balance, by id. */
-    Map<Integer, Long> balances() {
-        Map<Integer, Long> m = new ConcurrentHashMap<>();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("select id, balance from " + schema + ".account")) {
-            while (rs.next()) {
-                m.put(rs.getInt(1), rs.getLong(2));
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("reading the balances failed: " + e.getMessage(), e);
-        }
-        return m;
+        return new Books(ledger, balances);
     }
 
     private void serve(HttpExchange ex) throws IOException {
