@@ -41,6 +41,8 @@ final class TmCluster implements AutoCloseable {
     private final List<Kill> kills = new CopyOnWriteArrayList<>();
     private final Path logs;
     private int launches;
+    /** Kills the TMs if the workload's JVM is stopped (SIGTERM, Ctrl-C) before {@link #close}. */
+    private final Thread onExit = new Thread(this::destroyAll, "fault-tm-cleanup");
 
     private TmCluster(WorkloadConfig.Mode mode, List<String> args, Path dataDir, StoreConfig store, Path logs) {
         this.mode = mode;
@@ -80,6 +82,7 @@ final class TmCluster implements AutoCloseable {
         }
         Files.createDirectories(logs);
         TmCluster cluster = new TmCluster(c.mode(), List.copyOf(args), dir, store, logs);
+        Runtime.getRuntime().addShutdownHook(cluster.onExit);
         for (int i = 0; i < c.mode().tms; i++) {
             cluster.processes[i] = cluster.launch(i);
         }
@@ -158,15 +161,7 @@ final class TmCluster implements AutoCloseable {
         return mode;
     }
 
-    /** Where the transactions are stored, for the report. */
-    String storeDescription() {
-        return store == null ? "embedded store in " + dataDir
-                : "PostgreSQL store " + store.host() + ":" + store.port() + "/" + store.db() + " schema "
-                        + store.schema();
-    }
-
-    /** Kills every TM; deletes the data directory or drops the store schema unless {@code keep}. */
-    void close(boolean keep) {
+    private synchronized void destroyAll() {
         for (Process p : processes) {
             if (p != null) {
                 p.destroyForcibly();
@@ -176,6 +171,23 @@ final class TmCluster implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
+        }
+    }
+
+    /** Where the transactions are stored, for the report. */
+    String storeDescription() {
+        return store == null ? "embedded store in " + dataDir
+                : "PostgreSQL store " + store.host() + ":" + store.port() + "/" + store.db() + " schema "
+                        + store.schema();
+    }
+
+    /** Kills every TM; deletes the data directory or drops the store schema unless {@code keep}. */
+    void close(boolean keep) {
+        destroyAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down already: the hook runs anyway
         }
         if (keep) {
             return;
