@@ -40,7 +40,30 @@ public final class FaultWorkload {
     }
 
     public static void main(String[] args) throws Exception {
-        Duration seconds = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 60);
+        List<WorkloadConfig> runs;
+        try {
+            runs = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("fault-workload: " + e.getMessage());
+            System.err.println("usage: bench/fault-workload [seconds] [embedded|postgres|both] [key=value ...]");
+            System.exit(2);
+            return;
+        }
+        boolean ok = true;
+        for (WorkloadConfig c : runs) {
+            ok &= run(c, System.out).ok();
+        }
+        System.exit(ok ? 0 : 1);
+    }
+
+    /** The runs a command line asks for: {@code [seconds] [embedded|postgres|both] [key=value ...]}. */
+    static List<WorkloadConfig> parse(String[] args) {
+        Duration seconds;
+        try {
+            seconds = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 60);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("seconds must be a whole number, was '" + args[0] + "'");
+        }
         String mode = args.length > 1 ? args[1] : "both";
         Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 2; i < args.length; i++) {
@@ -53,11 +76,11 @@ public final class FaultWorkload {
         List<WorkloadConfig.Mode> modes = mode.equals("both")
                 ? List.of(WorkloadConfig.Mode.EMBEDDED, WorkloadConfig.Mode.POSTGRES)
                 : List.of(WorkloadConfig.Mode.parse(mode));
-        boolean ok = true;
+        List<WorkloadConfig> runs = new ArrayList<>();
         for (WorkloadConfig.Mode m : modes) {
-            ok &= run(WorkloadConfig.of(m, seconds, overrides), System.out).ok();
+            runs.add(WorkloadConfig.of(m, seconds, overrides));
         }
-        System.exit(ok ? 0 : 1);
+        return runs;
     }
 
     /** One run of one mode; prints progress and the summary to {@code out}. */
