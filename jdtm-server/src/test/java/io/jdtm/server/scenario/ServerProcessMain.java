@@ -20,13 +20,17 @@ import java.util.Map;
  * <p>Arguments: either one directory (the embedded store there), or {@code key=value} pairs: {@code data}, {@code
  * driver}, {@code host}, {@code port}, {@code user}, {@code db}, {@code schema}, {@code prefix} (the store),
  * {@code retry} (RetryInterval, the poller's lease, default 2), {@code batch} (CronBatch), {@code concurrency}
- * (CronConcurrency).
+ * (CronConcurrency), {@code conns} (the store's MaxOpenConns, default 16), {@code log} (a file that receives the
+ * server's log, appended, instead of the merged output).
+ *
+ * <p>{@link #launch} and {@link #awaitPort} are public for the fault workload of the examples module, which drives
+ * these processes from the jdtm-server test-jar.
  */
 public final class ServerProcessMain {
     private ServerProcessMain() {}
 
     /** Starts this class as a child JVM with {@code args} on the test class path; its output is merged to stdout. */
-    static Process launch(String... args) throws IOException {
+    public static Process launch(String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp",
                 System.getProperty("java.class.path"), ServerProcessMain.class.getName()));
@@ -35,7 +39,7 @@ public final class ServerProcessMain {
     }
 
     /** Reads the child's output up to its {@code PORT} line and keeps draining the rest in the background. */
-    static int awaitPort(Process p) throws IOException {
+    public static int awaitPort(Process p) throws IOException {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null) {
@@ -65,10 +69,16 @@ public final class ServerProcessMain {
                 a.put(arg.substring(0, eq), arg.substring(eq + 1));
             }
         }
+        if (a.containsKey("log")) {
+            // logback's console appender writes to whatever System.err is when it logs
+            System.setErr(new java.io.PrintStream(new java.io.FileOutputStream(a.get("log"), true), true,
+                    StandardCharsets.UTF_8));
+        }
         StoreConfig d0 = StoreConfig.defaults();
         StoreConfig store = new StoreConfig(a.getOrDefault("driver", d0.driver()), a.getOrDefault("host", ""),
                 Integer.parseInt(a.getOrDefault("port", "0")), a.getOrDefault("user", ""), "",
-                a.getOrDefault("db", d0.db()), a.getOrDefault("schema", d0.schema()), 16, 2, d0.connMaxLifeTime(),
+                a.getOrDefault("db", d0.db()), a.getOrDefault("schema", d0.schema()),
+                Integer.parseInt(a.getOrDefault("conns", "16")), 2, d0.connMaxLifeTime(),
                 d0.dataExpire(), d0.finishedDataExpire(), a.getOrDefault("prefix", d0.redisPrefix()),
                 a.getOrDefault("data", d0.dataDir()), d0.retention());
         ServerConfig d = ServerConfig.defaults();
