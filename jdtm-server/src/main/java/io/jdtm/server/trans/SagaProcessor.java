@@ -49,7 +49,6 @@ final class SagaProcessor implements TransProcessor {
         final int n;
         final SagaConfig cfg;
         final BranchStatus[] st;
-        final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
         /** What the forward phase learned; mutated only on the pass thread. */
         final Forward forward = new Forward();
 
@@ -250,6 +249,9 @@ final class SagaProcessor implements TransProcessor {
         private void runPhase(boolean[] started, boolean reverse, BooleanSupplier go, IntPredicate startable,
                 IntFunction<TransBranch> rowOf, Consumer<Done> onDone) {
             Instant deadline = e.now().plus(e.phaseLimit(p));
+            // each phase has its own completion queue: a call of an earlier phase that outlived it (a client that
+            // ignored its timeout) can never be taken for one of this phase's, e.g. a late action for a compensation
+            BlockingQueue<Done> done = new LinkedBlockingQueue<>();
             int inflight = 0;
             try {
                 while (go.getAsBoolean() && e.now().isBefore(deadline)) {
@@ -260,20 +262,20 @@ final class SagaProcessor implements TransProcessor {
                             e.ensureLease(p, e.requestTimeout(p));
                             started[k] = true;
                             inflight++;
-                            start(k, rowOf.apply(k));
+                            start(done, k, rowOf.apply(k));
                         }
                     }
                     if (inflight == 0) {
                         return;
                     }
-                    Done d = poll(deadline);
+                    Done d = poll(done, deadline);
                     if (d != null) {
                         inflight--;
                         onDone.accept(d);
                     }
                 }
             } finally {
-                drain(inflight, onDone);
+                drain(done, inflight, onDone);
             }
         }
 
@@ -281,7 +283,7 @@ final class SagaProcessor implements TransProcessor {
          * Waits for the {@code inflight} calls still running. Each ends within the request timeout (the HTTP
          * client enforces it), which the lease covers; the bound here only guards against a client that does not.
          */
-        private void drain(int inflight, Consumer<Done> onDone) {
+        private void drain(BlockingQueue<Done> done, int inflight, Consumer<Done> onDone) {
             Instant limit = e.now().plus(e.requestTimeout(p)).plus(Engine.LEASE_MARGIN);
             while (inflight > 0) {
                 Duration left = Duration.between(e.now(), limit);
@@ -302,11 +304,11 @@ final class SagaProcessor implements TransProcessor {
             }
         }
 
-        private void start(int step, TransBranch b) {
+        private void start(BlockingQueue<Done> done, int step, TransBranch b) {
             Thread.startVirtualThread(() -> done.add(new Done(step, e.execBranchQuietly(p, b))));
         }
 
-        private Done poll(Instant deadline) {
+        private Done poll(BlockingQueue<Done> done, Instant deadline) {
             Duration left = Duration.between(e.now(), deadline);
             if (left.isNegative() || left.isZero()) {
                 return done.poll();
