@@ -3,6 +3,7 @@ package io.jdtm.client.internal;
 import io.grpc.CallOptions;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.jdtm.protocol.grpc.RawGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
@@ -31,22 +32,7 @@ public final class GrpcCalls {
     /** Metadata key prefix of DTM's branch context ({@code dtm-gid}, {@code dtm-op}, …). */
     public static final String PREFIX = "dtm-";
 
-    /** DTM's {@code dtm_raw} codec: a request is sent as the already-encoded message, a reply read as its bytes. */
-    public static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try (stream) {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
+    public static final MethodDescriptor.Marshaller<byte[]> RAW = RawGrpc.MARSHALLER;
 
     /**
      * Whether a branch URL is called over gRPC: everything but {@code http://} and {@code https://} URLs (spec §5,

@@ -3,6 +3,7 @@ package io.jdtm.client.internal;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.jdtm.protocol.grpc.RawGrpc;
 import io.grpc.ManagedChannelProvider;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,19 +51,7 @@ public final class GrpcChannels implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (ManagedChannel ch : channels.values()) {
-            ch.shutdown();
-        }
-        for (ManagedChannel ch : channels.values()) {
-            try {
-                if (!ch.awaitTermination(1, TimeUnit.SECONDS)) {
-                    ch.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                ch.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
-        }
+        RawGrpc.closeAll(channels.values());
         channels.clear();
     }
 }

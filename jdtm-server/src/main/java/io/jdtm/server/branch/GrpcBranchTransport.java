@@ -7,6 +7,7 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.jdtm.protocol.grpc.RawGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -47,22 +48,7 @@ import org.slf4j.LoggerFactory;
 final class GrpcBranchTransport implements BranchTransport {
     private static final Logger log = LoggerFactory.getLogger(GrpcBranchTransport.class);
 
-    /** DTM's {@code dtm_raw} codec: the stored bytes are the already-encoded request message. */
-    static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try (stream) {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
+    static final MethodDescriptor.Marshaller<byte[]> RAW = RawGrpc.MARSHALLER;
 
     private final Map<String, ?> serviceConfig;
     private final boolean dockerRewrite;
@@ -253,19 +239,7 @@ final class GrpcBranchTransport implements BranchTransport {
     @Override
     public void close() {
         closed = true;
-        for (ManagedChannel ch : channels.values()) {
-            ch.shutdown();
-        }
-        for (ManagedChannel ch : channels.values()) {
-            try {
-                if (!ch.awaitTermination(1, TimeUnit.SECONDS)) {
-                    ch.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                ch.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
-        }
+        RawGrpc.closeAll(channels.values());
         channels.clear();
     }
 }

@@ -3,6 +3,7 @@ package io.jdtm.server.scenario;
 import io.grpc.HandlerRegistry;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.jdtm.protocol.grpc.RawGrpc;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -42,21 +43,7 @@ import java.util.function.Predicate;
  */
 public final class FakeGrpcRm implements AutoCloseable {
 
-    private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try (stream) {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
+    private static final MethodDescriptor.Marshaller<byte[]> RAW = RawGrpc.MARSHALLER;
 
     /** One scripted answer: a status code and description; {@code delay} simulates a slow service. */
     public record Reply(Status.Code code, String message, Duration delay) {
