@@ -1,6 +1,9 @@
 package io.jdtm.server.api;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.jdtm.server.store.StoreException;
 import io.jdtm.server.store.StoreUnavailableException;
 import io.jdtm.server.trans.DtmException;
@@ -53,7 +56,7 @@ public record Problem(Kind kind, String message) {
             }, d.getMessage());
         }
         if (t instanceof JacksonException j) {
-            return new Problem(Kind.BAD_REQUEST, "malformed JSON body: " + j.getOriginalMessage());
+            return new Problem(Kind.BAD_REQUEST, jsonProblem(j));
         }
         if (t instanceof IllegalArgumentException i) {
             // stores and parsers reject malformed input (e.g. a paging cursor) this way
@@ -69,6 +72,47 @@ public record Problem(Kind kind, String message) {
         }
         log.warn("unexpected error", t);
         return new Problem(Kind.INTERNAL, "internal error");
+    }
+
+    /**
+     * A JSON body the decoder refused, in the caller's terms: where (the field path, or line and column) and what
+     * was wrong — never the decoder's own text, which names Java types.
+     */
+    static String jsonProblem(JacksonException j) {
+        if (j instanceof JsonMappingException m && !(j instanceof JsonParseException)) {
+            StringBuilder path = new StringBuilder();
+            for (JsonMappingException.Reference r : m.getPath()) {
+                if (r.getFieldName() != null) {
+                    path.append(path.isEmpty() ? "" : ".").append(r.getFieldName());
+                } else if (r.getIndex() >= 0) {
+                    path.append('[').append(r.getIndex()).append(']');
+                }
+            }
+            String where = path.isEmpty() ? "the body" : "field '" + path + "'";
+            String expected = m instanceof MismatchedInputException mi && mi.getTargetType() != null
+                    ? " (expected " + jsonKind(mi.getTargetType()) + ")" : "";
+            return "malformed JSON body: " + where + " has the wrong type" + expected;
+        }
+        var loc = j.getLocation();
+        String at = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+        return "malformed JSON body: not valid JSON" + at;
+    }
+
+    /** How a JSON client would name the kind of value a Java type is decoded from. */
+    private static String jsonKind(Class<?> type) {
+        if (type == String.class || type.isEnum()) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        return "an object";
     }
 
     private static void logUnavailable(StoreUnavailableException u) {

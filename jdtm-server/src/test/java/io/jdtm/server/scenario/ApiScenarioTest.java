@@ -178,6 +178,17 @@ class ApiScenarioTest extends ScenarioBase {
         assertThat(badOrders.field("message")).contains("out of range");
         DtmHttp.Res wrongTypeField = api.post(B + "/submit", "{\"gid\":\"" + gid + "\",\"trans_type\":\"saga\",\"steps\":\"x\"}");
         assertThat(wrongTypeField.status()).isEqualTo(400);
+        assertThat(wrongTypeField.field("message")).isEqualTo("malformed JSON body: field 'steps' has the wrong type"
+                + " (expected an array)");
+        DtmHttp.Res array = api.post(B + "/submit", "[]");
+        assertThat(array.status()).isEqualTo(400);
+        assertThat(array.field("message")).isEqualTo("malformed JSON body: the body has the wrong type (expected an object)");
+        DtmHttp.Res nestedWrong = api.post(B + "/submit", "{\"gid\":\"" + gid + "\",\"trans_type\":\"saga\",\"steps\":[{\"action\":[1]}]}");
+        assertThat(nestedWrong.field("message")).isEqualTo("malformed JSON body: field 'steps[0].action' has the wrong type"
+                + " (expected a string)");
+        for (DtmHttp.Res r : java.util.List.of(malformed, wrongTypeField, array, nestedWrong)) {
+            assertThat(r.body()).doesNotContain("io.jdtm").doesNotContain("java.").doesNotContain("Exception");
+        }
         DtmHttp.Res huge = submit(with(transferSaga(gid), "payloads", java.util.List.of("x".repeat(100_000), "{}")));
         assertThat(huge.status()).isEqualTo(413);
         assertThat(huge.field("message")).contains("MaxBodyBytes");
