@@ -8,6 +8,7 @@ import io.jdtm.protocol.Outcome;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.scenario.FakeGrpcRm;
 import io.jdtm.server.scenario.FakeGrpcRm.Reply;
+import io.jdtm.server.scenario.Gate;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
@@ -102,7 +103,7 @@ class GrpcBranchTransportTest {
 
     @Test
     void deadlineIsTheCallTimeout() {
-        FakeGrpcRm.Gate gate = rm.hold("busi.Busi/Slow");
+        Gate<Reply> gate = rm.hold("busi.Busi/Slow");
         long t0 = System.nanoTime();
         BranchResult r = grpc.call(call(rm.url("busi.Busi/Slow"), new byte[0], Map.of(), Duration.ofMillis(300)));
         long tookMs = (System.nanoTime() - t0) / 1_000_000;

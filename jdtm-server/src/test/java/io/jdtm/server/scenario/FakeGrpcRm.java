@@ -18,16 +18,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -101,9 +96,7 @@ public final class FakeGrpcRm implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final List<Span> spans = new CopyOnWriteArrayList<>();
-    private final Map<String, Deque<Reply>> scripts = new ConcurrentHashMap<>();
-    private final Map<String, Reply> fixed = new ConcurrentHashMap<>();
-    private final Map<String, Deque<Gate>> gates = new ConcurrentHashMap<>();
+    private final Answers<Reply> answers = new Answers<>(Reply.OK, Reply.UNAVAILABLE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
 
@@ -134,16 +127,13 @@ public final class FakeGrpcRm implements AutoCloseable {
 
     /** Every later call to {@code method} gets this answer (after any scripted ones). */
     public FakeGrpcRm answer(String method, Reply r) {
-        fixed.put(method, r);
+        answers.fix(method, r);
         return this;
     }
 
     /** The next calls to {@code method} get these answers, in order; then the fixed answer or OK. */
     public FakeGrpcRm script(String method, Reply... replies) {
-        Deque<Reply> q = scripts.computeIfAbsent(method, k -> new ArrayDeque<>());
-        synchronized (q) {
-            q.addAll(List.of(replies));
-        }
+        answers.script(method, List.of(replies));
         return this;
     }
 
@@ -184,78 +174,12 @@ public final class FakeGrpcRm implements AutoCloseable {
         return peak.get();
     }
 
-    /**
-     * A call held at the RM until the test opens the gate: the test waits for the call to arrive, does what it
-     * wants the TM to face meanwhile, then lets the call answer.
-     */
-    public static final class Gate {
-        private final CountDownLatch arrived = new CountDownLatch(1);
-        private final CompletableFuture<Reply> answer = new CompletableFuture<>();
-
-        /** Waits (at most 20 s) until the held call has arrived. */
-        public Gate awaitArrival() {
-            try {
-                if (!arrived.await(20, TimeUnit.SECONDS)) {
-                    throw new AssertionError("the held call did not arrive within 20 s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-            return this;
-        }
-
-        public boolean hasArrived() {
-            return arrived.getCount() == 0;
-        }
-
-        /** Lets the held call answer {@code r}. */
-        public void open(Reply r) {
-            answer.complete(r);
-        }
-
-        private Reply pass() {
-            arrived.countDown();
-            try {
-                return answer.get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                return Reply.UNAVAILABLE;
-            }
-        }
-    }
-
     /** Holds the next call to {@code method} (after earlier holds of it) at a gate. */
-    public Gate hold(String method) {
-        Gate g = new Gate();
-        Deque<Gate> q = gates.computeIfAbsent(method, k -> new ArrayDeque<>());
-        synchronized (q) {
-            q.add(g);
-        }
-        return g;
+    public Gate<Reply> hold(String method) {
+        return answers.hold(method);
     }
 
-    private Gate nextGate(String method) {
-        Deque<Gate> q = gates.get(method);
-        if (q == null) {
-            return null;
-        }
-        synchronized (q) {
-            return q.poll();
-        }
-    }
 
-    private Reply next(String method) {
-        Deque<Reply> q = scripts.get(method);
-        if (q != null) {
-            synchronized (q) {
-                Reply r = q.poll();
-                if (r != null) {
-                    return r;
-                }
-            }
-        }
-        return fixed.getOrDefault(method, Reply.OK);
-    }
 
     /** Serves every method name with raw bytes in and out. */
     private final class AnyMethod extends HandlerRegistry {
@@ -305,8 +229,7 @@ public final class FakeGrpcRm implements AutoCloseable {
         Status.Code code = Status.Code.UNKNOWN;
         Instant end = null;
         try {
-            Gate gate = nextGate(method);
-            Reply r = gate == null ? next(method) : gate.pass();
+            Reply r = answers.next(method);
             code = r.code();
             if (!r.delay().isZero()) {
                 try {

@@ -9,17 +9,11 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
@@ -71,9 +65,7 @@ public final class FakeRm implements AutoCloseable {
 
     private final HttpServer server;
     private final List<Span> spans = new CopyOnWriteArrayList<>();
-    private final Map<String, Deque<Reply>> scripts = new ConcurrentHashMap<>();
-    private final Map<String, Reply> fixed = new ConcurrentHashMap<>();
-    private final Map<String, Deque<Gate>> gates = new ConcurrentHashMap<>();
+    private final Answers<Reply> answers = new Answers<>(Reply.SUCCESS, Reply.ERROR);
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
@@ -99,16 +91,13 @@ public final class FakeRm implements AutoCloseable {
 
     /** Every later call to {@code path} gets this answer (after any scripted ones). */
     public FakeRm answer(String path, Reply r) {
-        fixed.put(path, r);
+        answers.fix(path, r);
         return this;
     }
 
     /** The next calls to {@code path} get these answers, in order; then the fixed answer or SUCCESS. */
     public FakeRm script(String path, Reply... replies) {
-        Deque<Reply> q = scripts.computeIfAbsent(path, k -> new ArrayDeque<>());
-        synchronized (q) {
-            q.addAll(List.of(replies));
-        }
+        answers.script(path, List.of(replies));
         return this;
     }
 
@@ -141,8 +130,7 @@ public final class FakeRm implements AutoCloseable {
         int status = 0;
         Instant end = null;
         try {
-            Gate gate = nextGate(path);
-            Reply r = gate == null ? next(path) : gate.pass();
+            Reply r = answers.next(path);
             status = r.status();
             delay(r);
             // the span ends as the answer starts: the TM cannot have it earlier, and may call again at once
@@ -155,65 +143,11 @@ public final class FakeRm implements AutoCloseable {
         }
     }
 
-    /**
-     * A call held at the RM until the test opens the gate: the test waits for the call to arrive, does what it
-     * wants the TM to face meanwhile, then lets the call answer.
-     */
-    public static final class Gate {
-        private final CountDownLatch arrived = new CountDownLatch(1);
-        private final CompletableFuture<Reply> answer = new CompletableFuture<>();
-
-        /** Waits (at most 20 s) until the held call has arrived. */
-        public Gate awaitArrival() {
-            try {
-                if (!arrived.await(20, TimeUnit.SECONDS)) {
-                    throw new AssertionError("the held call did not arrive within 20 s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-            return this;
-        }
-
-        public boolean hasArrived() {
-            return arrived.getCount() == 0;
-        }
-
-        /** Lets the held call answer {@code r}. */
-        public void open(Reply r) {
-            answer.complete(r);
-        }
-
-        private Reply pass() {
-            arrived.countDown();
-            try {
-                return answer.get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                return Reply.ERROR;
-            }
-        }
-    }
-
     /** Holds the next call to {@code path} (after earlier holds of it) at a gate. */
-    public Gate hold(String path) {
-        Gate g = new Gate();
-        Deque<Gate> q = gates.computeIfAbsent(path, k -> new ArrayDeque<>());
-        synchronized (q) {
-            q.add(g);
-        }
-        return g;
+    public Gate<Reply> hold(String path) {
+        return answers.hold(path);
     }
 
-    private Gate nextGate(String path) {
-        Deque<Gate> q = gates.get(path);
-        if (q == null) {
-            return null;
-        }
-        synchronized (q) {
-            return q.poll();
-        }
-    }
 
     /** Every answered call's span, in the order the answers ended. */
     public List<Span> spans() {
@@ -244,18 +178,6 @@ public final class FakeRm implements AutoCloseable {
         }
     }
 
-    private Reply next(String path) {
-        Deque<Reply> q = scripts.get(path);
-        if (q != null) {
-            synchronized (q) {
-                Reply r = q.poll();
-                if (r != null) {
-                    return r;
-                }
-            }
-        }
-        return fixed.getOrDefault(path, Reply.SUCCESS);
-    }
 
     static Map<String, String> parseQuery(String raw) {
         Map<String, String> m = new LinkedHashMap<>();

@@ -121,7 +121,7 @@ class GrpcModesScenarioTest extends GrpcScenarioBase {
     @Test
     void deadlineExceededIsAnErrorSaysSoAndIsRetried() {
         String gid = gid();
-        FakeGrpcRm.Gate held = grpcRm.hold(m("TransOut"));
+        Gate<FakeGrpcRm.Reply> held = grpcRm.hold(m("TransOut"));
         DtmHttp.Res r = submit(with(grpcMsg(gid, "TransOut"), "request_timeout", 1, "wait_result", true));
         held.open(Reply.OK);
         assertThat(r.status()).isEqualTo(500);

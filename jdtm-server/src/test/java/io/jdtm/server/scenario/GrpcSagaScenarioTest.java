@@ -167,7 +167,7 @@ class GrpcSagaScenarioTest extends GrpcScenarioBase {
     @Test
     void requestTimeoutIsTheDeadlineAndAHeldCallIsRetried() {
         String gid = gid();
-        FakeGrpcRm.Gate held = grpcRm.hold(m("TransOut"));
+        Gate<FakeGrpcRm.Reply> held = grpcRm.hold(m("TransOut"));
         long t0 = System.nanoTime();
         DtmHttp.Res r = submit(with(grpcTransferSaga(gid), "request_timeout", 1, "wait_result", true));
         long tookMs = (System.nanoTime() - t0) / 1_000_000;

@@ -2,7 +2,6 @@ package io.jdtm.server.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jdtm.server.scenario.FakeRm.Gate;
 import io.jdtm.server.scenario.FakeRm.Reply;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +29,7 @@ class OnePassScenarioTest extends ScenarioBase {
     @Test
     void aSagaPassThatOutlivesItsLeaseIsNotJoinedByThePoller() throws Exception {
         String gid = gid();
-        Gate out = rm.hold("/TransOut");
+        Gate<Reply> out = rm.hold("/TransOut");
         assertThat(submit(with(transferSaga(gid), "retry_interval", 1)).status()).isEqualTo(200);
         out.awaitArrival();
 
@@ -49,7 +48,7 @@ class OnePassScenarioTest extends ScenarioBase {
     @Test
     void aResubmitDuringAPassStartsNoSecondPass() throws Exception {
         String gid = gid();
-        Gate out = rm.hold("/TransOut");
+        Gate<Reply> out = rm.hold("/TransOut");
         assertThat(submit(transferSaga(gid)).status()).isEqualTo(200);
         out.awaitArrival();
 
@@ -71,7 +70,7 @@ class OnePassScenarioTest extends ScenarioBase {
     @Test
     void waitResultAndThePollerAtOnceShareOnePass() throws Exception {
         String gid = gid();
-        Gate out = rm.hold("/TransOut");
+        Gate<Reply> out = rm.hold("/TransOut");
         CompletableFuture<DtmHttp.Res> waiting =
                 Interleavings.async(() -> submit(with(transferSaga(gid), "wait_result", true)));
         out.awaitArrival();
@@ -95,8 +94,8 @@ class OnePassScenarioTest extends ScenarioBase {
         // forward phase: /TransIn is held until the phase's time limit has passed, then fails; the rollback then
         // needs more lease than is left for its first compensation, so the pass renews the lease before calling
         String gid = gid();
-        Gate in = rm.hold("/TransIn");
-        Gate revertIn = rm.hold("/TransInRevert");
+        Gate<Reply> in = rm.hold("/TransIn");
+        Gate<Reply> revertIn = rm.hold("/TransInRevert");
         assertThat(submit(transferSaga(gid)).status()).isEqualTo(200);
         in.awaitArrival();
         Instant firstLease = nextCronTime(gid);
@@ -123,7 +122,7 @@ class OnePassScenarioTest extends ScenarioBase {
     void resetNextCronTimeDuringAPassAsksItForOneMoreRoundInsteadOfAnotherPass() {
         String gid = gid();
         rm.script("/TransIn", Reply.ERROR);
-        Gate out = rm.hold("/TransOut");
+        Gate<Reply> out = rm.hold("/TransOut");
         assertThat(submit(transferSaga(gid)).status()).isEqualTo(200);
         out.awaitArrival();
 
@@ -170,7 +169,7 @@ class OnePassScenarioTest extends ScenarioBase {
         assertThat(prepare(Map.of("gid", gid, "trans_type", "tcc")).status()).isEqualTo(200);
         registerTcc(gid, "01", "TransOut");
         registerTcc(gid, "02", "TransIn");
-        Gate confirmIn = rm.hold("/TransInConfirm");
+        Gate<Reply> confirmIn = rm.hold("/TransInConfirm");
         assertThat(submit(Map.of("gid", gid, "trans_type", "tcc")).status()).isEqualTo(200);
         confirmIn.awaitArrival();
 
@@ -195,7 +194,7 @@ class OnePassScenarioTest extends ScenarioBase {
             assertThat(api.post("/api/dtmsvr/registerBranch", Map.of("gid", gid, "trans_type", "xa", "branch_id", id,
                     "url", url("/Xa" + id))).status()).isEqualTo(200);
         }
-        Gate commit1 = rm.hold("/Xa01");
+        Gate<Reply> commit1 = rm.hold("/Xa01");
         assertThat(submit(Map.of("gid", gid, "trans_type", "xa")).status()).isEqualTo(200);
         commit1.awaitArrival();
 
@@ -221,7 +220,7 @@ class OnePassScenarioTest extends ScenarioBase {
                 "steps", List.of(Map.of("action", url("/TransOut")), Map.of("action", url("/TransIn"))),
                 "payloads", List.of("{\"amount\":30}", "{\"amount\":30}"), "query_prepared", url("/QueryPrepared"));
         assertThat(prepare(msg).status()).isEqualTo(200);
-        Gate out = rm.hold("/TransOut");
+        Gate<Reply> out = rm.hold("/TransOut");
         assertThat(submit(msg).status()).isEqualTo(200);
         out.awaitArrival();
 

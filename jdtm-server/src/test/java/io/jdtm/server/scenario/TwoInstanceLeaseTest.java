@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jdtm.server.JdtmServer;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.scenario.FakeRm.Gate;
+
 import io.jdtm.server.scenario.FakeRm.Reply;
 import io.jdtm.server.store.Backends;
 import io.jdtm.server.store.StoreFactory;
@@ -73,7 +73,7 @@ class TwoInstanceLeaseTest {
         DtmHttp b = start(cfg);
         String gid = "two-" + engine + "-" + System.nanoTime();
 
-        Gate in = rm.hold("/TransIn");
+        Gate<Reply> in = rm.hold("/TransIn");
         assertThat(a.post("/api/dtmsvr/submit", saga(gid)).status()).isEqualTo(200);
         in.awaitArrival();
 
