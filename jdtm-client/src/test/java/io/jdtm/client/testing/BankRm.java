@@ -3,17 +3,13 @@ package io.jdtm.client.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.client.BarrierDialect;
-import io.jdtm.client.BarrierSchema;
 import io.jdtm.client.BranchBarrier;
 import io.jdtm.client.DtmFailureException;
 import io.jdtm.client.RmResponse;
 import io.jdtm.client.RmResponses;
 import io.jdtm.protocol.DtmJson;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,21 +22,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class BankRm implements AutoCloseable {
     public final RecordingServer http = new RecordingServer();
+    private final TestAccounts accounts;
     private final HikariDataSource ds;
-    private final boolean postgres;
-    private final String schema;
     private final String table;
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
     private final Map<String, RmResponse> injected = new ConcurrentHashMap<>();
 
     public BankRm(HikariDataSource ds, BarrierDialect dialect) {
+        this.accounts = new TestAccounts(ds, dialect, "jdtm_sdk_bank");
         this.ds = ds;
-        this.postgres = dialect == BarrierDialect.POSTGRES;
-        this.schema = Backends.uniqueSchema("jdtm_sdk_bank");
-        this.table = schema + ".barrier";
-        BarrierSchema.create(ds, dialect, table);
-        sql("create table " + schema + ".account (id int primary key, balance int not null)");
-        reset();
+        this.table = accounts.barrierTable();
         // saga and msg
         http.on("/api/TransOut", r -> adjust(r, 1, -1));
         http.on("/api/TransOutRevert", r -> adjust(r, 1, +1));
@@ -72,12 +63,7 @@ public final class BankRm implements AutoCloseable {
                 if (failing.contains(r.path())) {
                     throw new DtmFailureException("Insufficient balance");
                 }
-                try (PreparedStatement st = tx.prepareStatement(
-                        "update " + schema + ".account set balance = balance + ? where id = ?")) {
-                    st.setInt(1, sign * amount);
-                    st.setInt(2, account);
-                    st.executeUpdate();
-                }
+                accounts.update(tx, account, (long) sign * amount);
             });
         });
     }
@@ -117,29 +103,16 @@ public final class BankRm implements AutoCloseable {
 
     public void reset() {
         heal();
-        sql("delete from " + schema + ".account");
-        sql("insert into " + schema + ".account values (1, 100), (2, 100)");
+        accounts.reset();
     }
 
     public List<Integer> balances() {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("select balance from " + schema + ".account order by id")) {
-            rs.next();
-            int a = rs.getInt(1);
-            rs.next();
-            return List.of(a, rs.getInt(1));
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return accounts.balances();
     }
 
     /** Moves money on account 1 of the local database inside a caller's transaction (the AP side of a msg). */
     public void debit(Connection tx, int amount) throws SQLException {
-        try (PreparedStatement st = tx.prepareStatement(
-                "update " + schema + ".account set balance = balance - ? where id = 1")) {
-            st.setInt(1, amount);
-            st.executeUpdate();
-        }
+        accounts.update(tx, 1, -amount);
     }
 
     private RmResponse adjust(RecordingServer.Request r, int account, int sign) {
@@ -153,12 +126,7 @@ public final class BankRm implements AutoCloseable {
                 if (failing.contains(r.path())) {
                     throw new DtmFailureException("Insufficient balance");
                 }
-                try (PreparedStatement st = tx.prepareStatement(
-                        "update " + schema + ".account set balance = balance + ? where id = ?")) {
-                    st.setInt(1, sign * amount);
-                    st.setInt(2, account);
-                    st.executeUpdate();
-                }
+                accounts.update(tx, account, (long) sign * amount);
             });
         });
     }
@@ -171,17 +139,9 @@ public final class BankRm implements AutoCloseable {
         return n.path("amount").asInt();
     }
 
-    private void sql(String s) {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute(s);
-        } catch (SQLException e) {
-            throw new IllegalStateException(s + ": " + e, e);
-        }
-    }
-
     @Override
     public void close() {
         http.close();
-        Backends.dropSchema(ds, schema, postgres);
+        accounts.drop();
     }
 }

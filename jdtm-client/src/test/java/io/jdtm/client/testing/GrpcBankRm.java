@@ -15,7 +15,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.grpc.util.MutableHandlerRegistry;
 import io.jdtm.client.BarrierDialect;
-import io.jdtm.client.BarrierSchema;
 import io.jdtm.client.DtmFailureException;
 import io.jdtm.client.DtmOngoingException;
 import io.jdtm.client.XaLocal;
@@ -28,10 +27,7 @@ import io.jdtm.client.testing.grpc.BusiReq;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,9 +58,8 @@ public final class GrpcBankRm implements AutoCloseable {
 
     private static final Set<String> FORWARD_TRANS_IN = Set.of("TransIn", "TransInTry", "TransInXa");
 
+    private final TestAccounts accounts;
     private final HikariDataSource ds;
-    private final boolean postgres;
-    private final String schema;
     private final String table;
     private final Server server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -78,13 +73,9 @@ public final class GrpcBankRm implements AutoCloseable {
     private volatile XaLocal xa;
 
     public GrpcBankRm(HikariDataSource ds, BarrierDialect dialect) {
+        this.accounts = new TestAccounts(ds, dialect, "jdtm_sdk_gbank");
         this.ds = ds;
-        this.postgres = dialect == BarrierDialect.POSTGRES;
-        this.schema = Backends.uniqueSchema("jdtm_sdk_gbank");
-        this.table = schema + ".barrier";
-        BarrierSchema.create(ds, dialect, table);
-        sql("create table " + schema + ".account (id int primary key, balance int not null)");
-        reset();
+        this.table = accounts.barrierTable();
         ServerServiceDefinition busi = ServerInterceptors.intercept(new Busi(), new Recorder(),
                 new BranchContextInterceptor());
         try {
@@ -153,8 +144,7 @@ public final class GrpcBankRm implements AutoCloseable {
         heal();
         calls.clear();
         runs.clear();
-        sql("delete from " + schema + ".account");
-        sql("insert into " + schema + ".account values (1, 100), (2, 100)");
+        accounts.reset();
     }
 
     public List<Call> calls() {
@@ -173,29 +163,12 @@ public final class GrpcBankRm implements AutoCloseable {
     }
 
     public List<Integer> balances() {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("select balance from " + schema + ".account order by id")) {
-            rs.next();
-            int a = rs.getInt(1);
-            rs.next();
-            return List.of(a, rs.getInt(1));
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return accounts.balances();
     }
 
     /** Debits account 1 inside a caller's transaction (the AP side of a msg). */
     public void debit(Connection tx, int amount) throws SQLException {
-        update(tx, 1, -amount);
-    }
-
-    private void update(Connection tx, int account, long delta) throws SQLException {
-        try (PreparedStatement st = tx.prepareStatement(
-                "update " + schema + ".account set balance = balance + ? where id = ?")) {
-            st.setLong(1, delta);
-            st.setInt(2, account);
-            st.executeUpdate();
-        }
+        accounts.update(tx, 1, -amount);
     }
 
     /** The business of one method: move {@code sign * amount} on {@code account}, behind the call's barrier. */
@@ -212,7 +185,7 @@ public final class GrpcBankRm implements AutoCloseable {
                 throw new DtmOngoingException("not yet");
             }
             runs.computeIfAbsent(method, k -> new AtomicInteger()).incrementAndGet();
-            update(tx, account, (long) sign * req.getAmount());
+            accounts.update(tx, account, (long) sign * req.getAmount());
         });
     }
 
@@ -231,7 +204,7 @@ public final class GrpcBankRm implements AutoCloseable {
                 throw new DtmFailureException("Insufficient balance");
             }
             runs.computeIfAbsent(method, k -> new AtomicInteger()).incrementAndGet();
-            update(tx, account, (long) sign * req.getAmount());
+            accounts.update(tx, account, (long) sign * req.getAmount());
         });
     }
 
@@ -334,14 +307,6 @@ public final class GrpcBankRm implements AutoCloseable {
         }
     }
 
-    private void sql(String s) {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute(s);
-        } catch (SQLException e) {
-            throw new IllegalStateException(s + ": " + e, e);
-        }
-    }
-
     @Override
     public void close() {
         server.shutdownNow();
@@ -351,6 +316,6 @@ public final class GrpcBankRm implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         executor.shutdownNow();
-        Backends.dropSchema(ds, schema, postgres);
+        accounts.drop();
     }
 }
