@@ -79,10 +79,6 @@ public final class TransService {
         return engine.store;
     }
 
-    public Clock clock() {
-        return engine.clock;
-    }
-
     // ---------------------------------------------------------------- prepare / submit / abort
 
     /** {@code POST /prepare} (spec §3.3). */
