@@ -6,51 +6,21 @@ import io.jdtm.protocol.BranchStatus;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.protocol.TransType;
-import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.Backends;
 import io.jdtm.server.store.ScanQuery;
 import io.jdtm.server.store.StatusChange;
 import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What only the Redis engine promises: DTM's key layout, the TTLs, and a reset that stays inside its prefix. */
-class RedisLayoutTest {
+class RedisLayoutTest extends RedisStoreTestBase {
     private static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");
-    private final StoreConfig cfg = Backends.redis("jl");
-    private RedisTransStore store;
-    private RedisClient client;
-    private StatefulRedisConnection<String, String> conn;
-    private RedisCommands<String, String> redis;
 
-    @BeforeAll
-    static void serverIsUp() {
-        Backends.require("Redis", Backends.REDIS_PORT);
-    }
-
-    @BeforeEach
-    void open() {
-        store = RedisTransStore.open(cfg);
-        store.reset();
-        client = RedisClient.create("redis://" + Backends.HOST + ":" + Backends.REDIS_PORT);
-        conn = client.connect();
-        redis = conn.sync();
-    }
-
-    @AfterEach
-    void close() {
-        store.reset();
-        store.close();
-        conn.close();
-        client.shutdown();
+    RedisLayoutTest() {
+        super("jl");
     }
 
     private String p() {

@@ -6,15 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.protocol.TransType;
-import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.store.Backends;
 import io.jdtm.server.store.ResetResult;
 import io.jdtm.server.store.StatusChange;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -22,9 +17,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,36 +24,13 @@ import org.junit.jupiter.api.Test;
  * walk passes over many leased rows but boundedly, and the scripts read a lease's end off the JSON exactly, in
  * whatever RFC 3339 form it is written.
  */
-class RedisLeaseTest {
+class RedisLeaseTest extends RedisStoreTestBase {
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:00.250Z");
     private static final String LEASE_A = TransStore.LEASE_PREFIX + "a";
     private static final Duration LEASE = Duration.ofSeconds(10);
-    private final StoreConfig cfg = Backends.redis("jq");
-    private RedisTransStore store;
-    private RedisClient client;
-    private StatefulRedisConnection<String, String> conn;
-    private RedisCommands<String, String> redis;
 
-    @BeforeAll
-    static void serverIsUp() {
-        Backends.require("Redis", Backends.REDIS_PORT);
-    }
-
-    @BeforeEach
-    void open() {
-        store = RedisTransStore.open(cfg);
-        store.reset();
-        client = RedisClient.create("redis://" + Backends.HOST + ":" + Backends.REDIS_PORT);
-        conn = client.connect();
-        redis = conn.sync();
-    }
-
-    @AfterEach
-    void close() {
-        store.reset();
-        store.close();
-        conn.close();
-        client.shutdown();
+    RedisLeaseTest() {
+        super("jq");
     }
 
     private static TransGlobal row(String gid, TransStatus status, Instant next, String owner) {
