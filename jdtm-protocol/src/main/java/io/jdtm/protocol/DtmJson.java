@@ -1,7 +1,11 @@
 package io.jdtm.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,10 +14,19 @@ import java.io.UncheckedIOException;
 
 /**
  * The one JSON configuration for DTM's wire format: unknown keys ignored and keys matched case-insensitively,
- * as Go's {@code encoding/json} does. The mapper is immutable after construction and thread-safe.
+ * as Go's {@code encoding/json} does; a {@code null} inside an array or object of strings decodes as {@code ""}, as
+ * Go decodes it into a {@code []string} or {@code map[string]string}. Documents nest at most {@link #MAX_DEPTH}
+ * levels (DTM's bodies nest three; a deeper one is refused before it costs stack or heap). The mapper is immutable
+ * after construction and thread-safe.
  */
 public final class DtmJson {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    /** The deepest nesting of arrays and objects a document may have. */
+    public static final int MAX_DEPTH = 64;
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                    .build())
+            .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.AS_EMPTY))
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
             .serializationInclusion(JsonInclude.Include.NON_NULL)

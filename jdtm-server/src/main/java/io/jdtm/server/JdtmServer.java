@@ -1,7 +1,10 @@
 package io.jdtm.server;
 
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
+import io.jdtm.server.api.Http10Selector;
 import io.jdtm.server.api.HttpApi;
+import io.jdtm.server.api.TransportErrors;
 import io.jdtm.server.branch.BranchCaller;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.cron.Housekeeper;
@@ -58,6 +61,10 @@ public final class JdtmServer implements AutoCloseable {
                 // HttpApi answers bodies over MaxBodyBytes with a readable 413; only far larger ones are cut off
                 .maxPayloadSize(Math.max(HARD_BODY_LIMIT, config.maxBodyBytes()))
                 .shutdownHook(false)
+                // HTTP/1.1 and HTTP/1.0 (Helidon alone refuses 1.0), and JSON answers to malformed requests
+                .protocolsDiscoverServices(false)
+                .addConnectionSelector(new Http10Selector(Http1Config.create()))
+                .directHandlers(TransportErrors.handlers())
                 .routing(api::routing)
                 .build()
                 .start();

@@ -76,6 +76,8 @@ public final class HttpApi {
                 metrics.request("http", api, res.status().code() < 400, (System.nanoTime() - t0) / 1e9);
             }
         });
+        // whatever a handler did not catch still gets a JSON answer without Java names
+        r.error(Throwable.class, (req, res, t) -> fail(res, t));
         r.get(BASE + "/version", (req, res) -> answer(res, () -> Map.of("version", version)));
         r.get(BASE + "/newGid", (req, res) -> answer(res, () -> ordered("gid", Gids.next(), "dtm_result", "SUCCESS")));
         r.post(BASE + "/prepare", (req, res) -> operation(res, () -> service.prepare(transRequest(req))));
@@ -132,7 +134,12 @@ public final class HttpApi {
             res.send(metrics.scrape());
         });
         r.post("/api/json-rpc", (req, res) -> {
-            JsonRpcApi.Reply reply = jsonRpc.handle(body(req));
+            JsonRpcApi.Reply reply;
+            try {
+                reply = jsonRpc.handle(body(req));
+            } catch (Exception e) {
+                reply = JsonRpcApi.unreadable(e);
+            }
             res.status(Status.create(reply.httpStatus()));
             res.header(HeaderValues.CONTENT_TYPE_JSON);
             res.send(DtmJson.writeBytes(reply.body()));

@@ -35,8 +35,10 @@ final class JsonRpcApi {
         JsonNode req;
         try {
             req = DtmJson.mapper().readTree(raw);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            return new Reply(400, envelope(null, PARSE_ERROR, "parse error: " + Problem.jsonProblem(e), null));
         } catch (java.io.IOException e) {
-            return new Reply(400, envelope(null, PARSE_ERROR, "parse error: " + e.getMessage(), null));
+            return new Reply(400, envelope(null, PARSE_ERROR, "parse error: the body could not be read", null));
         }
         if (req == null || !req.isObject() || !req.path("id").isTextual()) {
             return new Reply(400, envelope(null, PARSE_ERROR, "parse error: the request must be a JSON object with a string id", null));
@@ -75,6 +77,22 @@ final class JsonRpcApi {
             Problem p = Problem.of(e);
             return new Reply(200, envelope(id, code(p.kind()), p.message(), Map.of()));
         }
+    }
+
+    /**
+     * The answer when the request could not even be read (a body over {@code MaxBodyBytes}, a broken upload): no id
+     * is known yet, so the envelope carries none; the HTTP status says what happened (413, 400, 503).
+     */
+    static Reply unreadable(Throwable t) {
+        Problem p = Problem.of(t);
+        int status = switch (p.kind()) {
+            case TOO_LARGE -> 413;
+            case UNAVAILABLE -> 503;
+            case INTERNAL -> 500;
+            default -> 400;
+        };
+        return new Reply(status, envelope(null, p.kind() == Problem.Kind.INTERNAL ? INTERNAL : INVALID_REQUEST,
+                "invalid request: " + p.message(), null));
     }
 
     /** JSON-RPC error codes (spec §2.4): DTM uses -32901 for FAILURE and -32603 for everything else. */

@@ -2,8 +2,10 @@ package io.jdtm.server.api;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.jdtm.protocol.DtmJson;
 import io.jdtm.server.store.StoreException;
 import io.jdtm.server.store.StoreUnavailableException;
 import io.jdtm.server.trans.DtmException;
@@ -79,6 +81,9 @@ public record Problem(Kind kind, String message) {
      * was wrong — never the decoder's own text, which names Java types.
      */
     static String jsonProblem(JacksonException j) {
+        if (j instanceof StreamConstraintsException) {
+            return "malformed JSON body: arrays and objects nest deeper than " + DtmJson.MAX_DEPTH + " levels";
+        }
         if (j instanceof JsonMappingException m && !(j instanceof JsonParseException)) {
             StringBuilder path = new StringBuilder();
             for (JsonMappingException.Reference r : m.getPath()) {
