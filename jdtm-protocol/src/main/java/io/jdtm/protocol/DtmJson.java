@@ -1,8 +1,6 @@
 package io.jdtm.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonSetter;
-import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -14,8 +12,7 @@ import java.io.UncheckedIOException;
 
 /**
  * The one JSON configuration for DTM's wire format: unknown keys ignored and keys matched case-insensitively,
- * as Go's {@code encoding/json} does; a {@code null} inside an array or object of strings decodes as {@code ""}, as
- * Go decodes it into a {@code []string} or {@code map[string]string}. Documents nest at most {@link #MAX_DEPTH}
+ * as Go's {@code encoding/json} does. Documents nest at most {@link #MAX_DEPTH}
  * levels (DTM's bodies nest three; a deeper one is refused before it costs stack or heap). The mapper is immutable
  * after construction and thread-safe.
  */
@@ -26,7 +23,6 @@ public final class DtmJson {
     private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
                     .build())
-            .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.AS_EMPTY))
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
             .serializationInclusion(JsonInclude.Include.NON_NULL)

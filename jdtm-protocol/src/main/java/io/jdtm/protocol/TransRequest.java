@@ -6,7 +6,9 @@ import java.util.Map;
 
 /**
  * The one request body of {@code prepare}, {@code submit}, {@code abort} and {@code prepareWorkflow} (spec §4), as
- * every DTM client sends it. Absent fields are {@code null} here; {@link #options()} folds the option fields.
+ * every DTM client sends it. Absent fields are {@code null} here; {@link #options()} folds the option fields. A
+ * {@code null} inside {@code steps}, {@code payloads}, {@code branch_headers} or {@code req_extra} reads as {@code ""}
+ * (an empty map for a null step), as Go's {@code encoding/json} decodes it for DTM.
  */
 public record TransRequest(
         @JsonProperty("gid") String gid,
@@ -26,6 +28,26 @@ public record TransRequest(
         @JsonProperty("retry_count") Long retryCount,
         @JsonProperty("rollback_reason") String rollbackReason,
         @JsonProperty("req_extra") Map<String, String> reqExtra) {
+
+    public TransRequest {
+        steps = steps == null ? null : steps.stream().map(TransRequest::noNulls).toList();
+        payloads = payloads == null ? null : payloads.stream().map(p -> p == null ? "" : p).toList();
+        branchHeaders = noNullValues(branchHeaders);
+        reqExtra = noNullValues(reqExtra);
+    }
+
+    private static Map<String, String> noNulls(Map<String, String> m) {
+        return m == null ? Map.of() : noNullValues(m);
+    }
+
+    private static Map<String, String> noNullValues(Map<String, String> m) {
+        if (m == null || m.values().stream().noneMatch(java.util.Objects::isNull)) {
+            return m;
+        }
+        Map<String, String> copy = new java.util.LinkedHashMap<>();
+        m.forEach((k, v) -> copy.put(k, v == null ? "" : v));
+        return copy;
+    }
 
     /** A request with only a gid and a type, as tcc/xa prepare, submit and abort send it. */
     public static TransRequest of(String gid, TransType type) {

@@ -80,7 +80,11 @@ final class ConfigKeys {
             top("MaxBodyBytes", Kind.LONG, true, ServerConfig::maxBodyBytes),
             top("CronConcurrency", Kind.INT, true, ServerConfig::cronConcurrency),
             top("CronBatch", Kind.INT, true, ServerConfig::cronBatch),
-            top("MaxGidLength", Kind.INT, true, ServerConfig::maxGidLength));
+            top("MaxGidLength", Kind.INT, true, ServerConfig::maxGidLength),
+            top("MaxSteps", Kind.INT, true, ServerConfig::maxSteps),
+            top("MaxBranches", Kind.INT, true, ServerConfig::maxBranches),
+            top("MaxPayloadBytes", Kind.LONG, true, ServerConfig::maxPayloadBytes),
+            top("MaxHeaderBytes", Kind.INT, true, ServerConfig::maxHeaderBytes));
 
     static final Map<String, Key> BY_PATH =
             ALL.stream().collect(Collectors.toMap(Key::path, k -> k, (a, b) -> a, LinkedHashMap::new));
@@ -161,7 +165,11 @@ final class ConfigKeys {
                 lng(v, "MaxBodyBytes"),
                 num(v, "CronConcurrency"),
                 num(v, "CronBatch"),
-                num(v, "MaxGidLength"));
+                num(v, "MaxGidLength"),
+                num(v, "MaxSteps"),
+                num(v, "MaxBranches"),
+                lng(v, "MaxPayloadBytes"),
+                num(v, "MaxHeaderBytes"));
     }
 
     private static Key store(String name, Kind kind, boolean jdtmOnly, Function<StoreConfig, Object> getter) {

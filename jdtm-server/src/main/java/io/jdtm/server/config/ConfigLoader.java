@@ -389,6 +389,10 @@ public final class ConfigLoader {
         rules.atLeast("CronConcurrency", c.cronConcurrency(), 1);
         rules.atLeast("CronBatch", c.cronBatch(), 1);
         rules.atLeast("MaxGidLength", c.maxGidLength(), 1);
+        rules.atLeast("MaxSteps", c.maxSteps(), 1);
+        rules.atLeast("MaxBranches", c.maxBranches(), 2);
+        rules.atLeast("MaxPayloadBytes", c.maxPayloadBytes(), 0);
+        rules.atLeast("MaxHeaderBytes", c.maxHeaderBytes(), 0);
         if (sql) {
             rules.check("MaxGidLength", c.maxGidLength() <= SQL_GID_COLUMN,
                     "must be at most " + SQL_GID_COLUMN + " with Store.Driver " + driver + " (the gid column size)");

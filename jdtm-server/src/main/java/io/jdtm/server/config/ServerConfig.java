@@ -19,6 +19,11 @@ package io.jdtm.server.config;
  * @param cronConcurrency jdtm {@code CronConcurrency}: most transactions one poller drives at once
  * @param cronBatch jdtm {@code CronBatch}: most transactions one claim takes
  * @param maxGidLength jdtm {@code MaxGidLength}: longest accepted gid (DTM's SQL column is 128)
+ * @param maxSteps jdtm {@code MaxSteps}: most steps one saga or msg may have
+ * @param maxBranches jdtm {@code MaxBranches}: most branch rows one transaction may hold
+ * @param maxPayloadBytes jdtm {@code MaxPayloadBytes}: largest payload of one branch
+ * @param maxHeaderBytes jdtm {@code MaxHeaderBytes}: most bytes of branch headers (names and values) of one
+ *     transaction
  */
 public record ServerConfig(
         StoreConfig store,
@@ -41,38 +46,64 @@ public record ServerConfig(
         long maxBodyBytes,
         int cronConcurrency,
         int cronBatch,
-        int maxGidLength) {
+        int maxGidLength,
+        int maxSteps,
+        int maxBranches,
+        long maxPayloadBytes,
+        int maxHeaderBytes) {
 
     public static ServerConfig defaults() {
         return new ServerConfig(StoreConfig.defaults(), 3, 35, 10, 3, 36789, 36790, 36791, 1, 1, "info", "", 3, 3,
-                "", "", "{\"loadBalancingConfig\":[{\"round_robin\":{}}]}", 4L * 1024 * 1024, 256, 64, 128);
+                "", "", "{\"loadBalancingConfig\":[{\"round_robin\":{}}]}", 4L * 1024 * 1024, 256, 64, 128,
+                1000, 4000, 1024L * 1024, 16 * 1024);
+    }
+
+    /**
+     * This configuration with one key changed, by its YAML path ({@code "MaxBodyBytes"}, {@code "Store.Driver"}):
+     * for tests and embedding code, so they need not spell every field. Not validated; see {@link ConfigLoader}.
+     *
+     * @throws IllegalArgumentException for an unknown key or a value of the wrong kind
+     */
+    public ServerConfig with(String yamlPath, Object value) {
+        ConfigKeys.Key key = ConfigKeys.BY_PATH.get(yamlPath);
+        if (key == null) {
+            throw new IllegalArgumentException("unknown configuration key '" + yamlPath + "'");
+        }
+        boolean ok = key.kind() == ConfigKeys.Kind.STRING ? value instanceof String : value instanceof Number;
+        if (!ok) {
+            throw new IllegalArgumentException(yamlPath + " takes " + key.kind().name().toLowerCase(java.util.Locale.ROOT)
+                    + " values, not " + value);
+        }
+        var values = ConfigKeys.valuesOf(this);
+        values.put(yamlPath, value);
+        return ConfigKeys.build(values);
     }
 
     public ServerConfig withStore(StoreConfig s) {
         return new ServerConfig(s, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes);
     }
 
     public ServerConfig withHttpPort(int port) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, port,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes);
     }
 
     public ServerConfig withGrpcPort(int port) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 port, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes);
     }
 
     public ServerConfig withAlertWebHook(String url) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, url, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes);
     }
 }

@@ -18,6 +18,7 @@ import java.util.List;
  * Thread-safe: concurrent changes of one topic are resolved by the KV row's version (compare-and-set).
  */
 public final class Topics {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Topics.class);
     private final TransStore store;
     private final Clock clock;
 
@@ -41,7 +42,7 @@ public final class Topics {
             }
         }
         if (urls.isEmpty()) {
-            throw DtmException.error("topic not found: " + topic);
+            throw DtmException.notFound("topic not found: " + topic);
         }
         return urls;
     }
@@ -51,7 +52,8 @@ public final class Topics {
             List<Subscriber> l = DtmJson.mapper().readValue(v, SUBSCRIBERS);
             return l == null ? new ArrayList<>() : new ArrayList<>(l);
         } catch (IOException e) {
-            throw DtmException.error("stored topic value is not a subscriber list: " + e.getMessage());
+            log.warn("stored topic value is not a subscriber list: {}", e.getMessage());
+            throw DtmException.error("stored topic value is not a subscriber list");
         }
     }
 
@@ -67,13 +69,13 @@ public final class Topics {
                 store.createKv(Ops.TOPICS_CAT, topic, DtmJson.write(List.of(sub)), clock.instant());
                 return;
             } catch (UniqueConflictException e) {
-                throw DtmException.error("topic " + topic + " was created concurrently; try again");
+                throw DtmException.ongoing("topic " + topic + " was created concurrently; try again");
             }
         }
         KvRow row = rows.getFirst();
         List<Subscriber> subs = parseSubscribers(row.v());
         if (subs.stream().anyMatch(s -> s.url().equals(url))) {
-            throw DtmException.error("this url exists");
+            throw DtmException.failure("this url exists");
         }
         subs.add(sub);
         updateTopic(row, subs);
@@ -86,15 +88,15 @@ public final class Topics {
         }
         List<KvRow> rows = store.findKv(Ops.TOPICS_CAT, topic);
         if (rows.isEmpty()) {
-            throw DtmException.error("no such a topic");
+            throw DtmException.notFound("no such a topic");
         }
         KvRow row = rows.getFirst();
         List<Subscriber> subs = parseSubscribers(row.v());
         if (subs.isEmpty()) {
-            throw DtmException.error("this topic is empty");
+            throw DtmException.notFound("this topic is empty");
         }
         if (!subs.removeIf(s -> s.url().equals(url))) {
-            throw DtmException.error("no such an url ");
+            throw DtmException.notFound("no such an url ");
         }
         updateTopic(row, subs);
     }
@@ -103,7 +105,7 @@ public final class Topics {
         try {
             store.updateKv(row, DtmJson.write(subs), clock.instant());
         } catch (NotFoundException e) {
-            throw DtmException.error("topic " + row.k() + " was changed concurrently (version " + row.version()
+            throw DtmException.ongoing("topic " + row.k() + " was changed concurrently (version " + row.version()
                     + "); try again");
         }
     }
@@ -113,7 +115,7 @@ public final class Topics {
         try {
             store.deleteKv(Ops.TOPICS_CAT, topic);
         } catch (NotFoundException e) {
-            throw DtmException.error("storage: NotFound (no topic '" + topic + "')");
+            throw DtmException.notFound("storage: NotFound (no topic '" + topic + "')");
         }
     }
 }

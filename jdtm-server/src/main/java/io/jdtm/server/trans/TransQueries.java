@@ -26,7 +26,7 @@ public final class TransQueries {
     /** {@code GET /query}: the transaction with its branches; empty when the gid is unknown. */
     public Optional<Found> query(String gid) {
         if (gid == null || gid.isEmpty()) {
-            throw DtmException.error("no gid specified"); // DTM answers 500 here (spec §14)
+            throw DtmException.badRequest("no gid specified"); // DTM answers 500 here (spec §14); a client mistake is a 400
         }
         return store.findGlobal(gid).map(g -> new Found(g, store.findBranches(gid)));
     }

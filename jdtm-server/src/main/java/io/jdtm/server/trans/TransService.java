@@ -42,6 +42,7 @@ public final class TransService {
 
     private final Engine engine;
     private final Map<TransType, TransProcessor> processors = new EnumMap<>(TransType.class);
+    private final Limits limits;
     private final Passes passes;
     private final Topics topics;
     private final TransQueries queries;
@@ -49,6 +50,7 @@ public final class TransService {
     public TransService(TransStore store, BranchCaller caller, Clock clock, ServerConfig config,
             ServerMetrics metrics) {
         this.engine = new Engine(store, caller, clock, config, metrics);
+        this.limits = new Limits(config);
         // the processors, wired in one place
         processors.put(TransType.SAGA, new SagaProcessor());
         processors.put(TransType.MSG, new MsgProcessor());
@@ -166,8 +168,14 @@ public final class TransService {
                     extra.getOrDefault("rollback_reason", ""), extra.getOrDefault("result", ""), engine.now()));
         } catch (NotFoundException e) {
             Optional<TransGlobal> g = engine.store.findGlobal(gid);
-            throw DtmException.error(g.isEmpty() ? "no workflow with gid '" + gid + "'"
-                    : "workflow " + gid + " is " + g.get().status() + ", not prepared: it was submitted already");
+            if (g.isEmpty()) {
+                throw DtmException.notFound("no workflow with gid '" + gid + "'");
+            }
+            if (g.get().status() != to) {
+                throw DtmException.failure("workflow " + gid + " is " + g.get().status() + " already; it cannot "
+                        + "become " + to);
+            }
+            // a repeated submit with the same outcome: done already
         }
     }
 
@@ -202,7 +210,7 @@ public final class TransService {
                 return;
             } catch (NotFoundException e) {
                 if (attempt > 5) {
-                    throw DtmException.error("could not force-stop " + gid + ": its status keeps changing");
+                    throw DtmException.ongoing("could not force-stop " + gid + ": its status keeps changing; try again");
                 }
             }
         }
@@ -265,12 +273,37 @@ public final class TransService {
             default -> throw DtmException.badRequest("unknow trans type: " + typeName
                     + " (registerBranch takes tcc, xa or workflow)");
         };
+        List<TransBranch> existing = engine.store.findBranches(gid);
+        limits.checkBranches(rows, existing.size());
         try {
             engine.store.appendBranches(gid, TransStatus.PREPARED, rows);
         } catch (NotFoundException e) {
             throw DtmException.failure("no trans with gid: " + gid + " status: prepared found");
         } catch (UniqueConflictException e) {
-            throw DtmException.error("branch " + branchId + " of " + gid + " is registered already: " + e.getMessage());
+            sameAsRegistered(gid, branchId, rows, engine.store.findBranches(gid));
+        }
+    }
+
+    /**
+     * A registerBranch whose rows exist already: a repeat of the same registration (a client retrying after a lost
+     * answer) succeeds without change; anything else is a FAILURE naming what differs.
+     */
+    private static void sameAsRegistered(String gid, String branchId, List<TransBranch> rows,
+            List<TransBranch> stored) {
+        for (TransBranch want : rows) {
+            TransBranch have = stored.stream()
+                    .filter(b -> b.branchId().equals(want.branchId()) && b.op().equals(want.op()))
+                    .findFirst()
+                    .orElse(null);
+            String differs = have == null ? "its " + want.op() + " is missing"
+                    : !have.url().equals(want.url()) ? "its " + want.op() + " url is '" + have.url() + "'"
+                    : !java.util.Arrays.equals(have.binData(), want.binData()) ? "its data differs"
+                    : have.status() != want.status() ? "its " + want.op() + " is " + have.status()
+                    : null;
+            if (differs != null) {
+                throw DtmException.failure("branch " + branchId + " of " + gid + " is registered already and "
+                        + differs + "; a repeated registerBranch must be identical");
+            }
         }
     }
 
@@ -426,6 +459,7 @@ public final class TransService {
         if (o.timeoutToFail() < 0 || o.requestTimeout() < 0 || o.retryInterval() < 0 || o.retryLimit() < 0) {
             throw DtmException.badRequest("timeout_to_fail, request_timeout, retry_interval and retry_limit must not be negative");
         }
+        limits.checkHeaders(o.branchHeaders());
         Instant now = engine.now();
         TransGlobal g = new TransGlobal(0, req.gid(), type, status, req.queryPrepared(), protocol, now, now, null,
                 null, "", "", o, req.customData(), 0, null, "", "");
@@ -440,6 +474,7 @@ public final class TransService {
         if (type != TransType.SAGA && type != TransType.MSG) {
             return List.of();
         }
+        limits.checkSteps(steps.size());
         if (payloads.size() < steps.size()) {
             throw DtmException.badRequest("steps has " + steps.size() + " items but payloads has only "
                     + payloads.size() + " (one payload per step)");
@@ -471,6 +506,7 @@ public final class TransService {
                 throw DtmException.badRequest(e.getMessage());
             }
         }
+        limits.checkBranches(rows, 0);
         return rows;
     }
 

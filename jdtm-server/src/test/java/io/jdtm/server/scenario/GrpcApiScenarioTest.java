@@ -63,11 +63,7 @@ class GrpcApiScenarioTest extends ScenarioBase {
     protected ServerConfig config() {
         ServerConfig c = super.config();
         // a small message limit so the oversized-message case is cheap
-        return new ServerConfig(c.store(), c.transCronInterval(), c.timeoutToFail(), c.retryInterval(),
-                c.requestTimeout(), c.httpPort(), c.grpcPort(), c.jsonRpcPort(), c.updateBranchSync(),
-                c.updateBranchAsyncGoroutineNum(), c.logLevel(), c.timeZoneOffset(), c.configUpdateInterval(),
-                c.alertRetryLimit(), c.alertWebHook(), c.adminBasePath(), c.grpcServiceConfig(), MAX_BODY,
-                c.cronConcurrency(), c.cronBatch(), c.maxGidLength());
+        return c.with("MaxBodyBytes", MAX_BODY);
     }
 
     @BeforeEach
@@ -148,12 +144,13 @@ class GrpcApiScenarioTest extends ScenarioBase {
     }
 
     @Test
-    void registerBranchIsNotIdempotentAndNeedsAPreparedGlobal() {
+    void aRepeatedRegisterBranchMustBeIdenticalAndNeedsAPreparedGlobal() {
         String gid = gid();
         dtm.prepare(DtmRequest.newBuilder().setGid(gid).setTransType("tcc").build());
         dtm.registerBranch(tccBranch(gid, "01", "/TransOut").build());
-        StatusRuntimeException dup = status(Status.Code.UNKNOWN,
-                () -> dtm.registerBranch(tccBranch(gid, "01", "/TransOut").build()));
+        dtm.registerBranch(tccBranch(gid, "01", "/TransOut").build()); // identical: idempotent
+        StatusRuntimeException dup = status(Status.Code.ABORTED,
+                () -> dtm.registerBranch(tccBranch(gid, "01", "/TransIn").build()));
         assertThat(dup.getStatus().getDescription()).contains("branch 01 of " + gid + " is registered already");
         StatusRuntimeException none = status(Status.Code.ABORTED,
                 () -> dtm.registerBranch(tccBranch("no-such-gid", "01", "/TransOut").build()));
@@ -257,8 +254,8 @@ class GrpcApiScenarioTest extends ScenarioBase {
         assertThat(kv).hasSize(1);
         assertThat(kv.get(0).path("v").asText()).contains(url("/A"), "\"remark\":\"a\"", url("/B"));
         StatusRuntimeException dup =
-                status(Status.Code.UNKNOWN, () -> dtm.subscribe(topic("orders", url("/A")).build()));
-        assertThat(dup.getStatus().getDescription()).isEqualTo("this url exists");
+                status(Status.Code.ABORTED, () -> dtm.subscribe(topic("orders", url("/A")).build()));
+        assertThat(dup.getStatus().getDescription()).isEqualTo("this url exists FAILURE");
 
         String gid = gid();
         dtm.submit(DtmRequest.newBuilder().setGid(gid).setTransType("msg")
@@ -267,10 +264,10 @@ class GrpcApiScenarioTest extends ScenarioBase {
         assertThat(rm.pathsFor(gid)).containsExactlyInAnyOrder("/A", "/B");
 
         dtm.unsubscribe(topic("orders", url("/A")).build());
-        status(Status.Code.UNKNOWN, () -> dtm.unsubscribe(topic("orders", url("/A")).build()));
+        status(Status.Code.NOT_FOUND, () -> dtm.unsubscribe(topic("orders", url("/A")).build()));
         dtm.deleteTopic(topic("orders", "").build());
         assertThat(api.get(B + "/queryKV?cat=topics&key=orders").json().path("kv")).isEmpty();
-        status(Status.Code.UNKNOWN, () -> dtm.deleteTopic(topic("orders", "").build()));
+        status(Status.Code.NOT_FOUND, () -> dtm.deleteTopic(topic("orders", "").build()));
         StatusRuntimeException empty =
                 status(Status.Code.INVALID_ARGUMENT, () -> dtm.subscribe(topic("", url("/A")).build()));
         assertThat(empty.getStatus().getDescription()).contains("topic");

@@ -56,7 +56,7 @@ class MsgScenarioTest extends ScenarioBase {
     @Test
     void unknownTopicIsRefused() {
         DtmHttp.Res r = submit(msg(gid(), "topic://nope"));
-        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.status()).isEqualTo(404);
         assertThat(r.field("message")).contains("topic not found");
     }
 

@@ -82,12 +82,12 @@ public final class ServerProcessMain {
                 d0.dataExpire(), d0.finishedDataExpire(), a.getOrDefault("prefix", d0.redisPrefix()),
                 a.getOrDefault("data", d0.dataDir()), d0.retention());
         ServerConfig d = ServerConfig.defaults();
-        ServerConfig c = new ServerConfig(store, 1, d.timeoutToFail(), Long.parseLong(a.getOrDefault("retry", "2")),
-                d.requestTimeout(), 0, 0, d.jsonRpcPort(), d.updateBranchSync(),
-                d.updateBranchAsyncGoroutineNum(), d.logLevel(), d.timeZoneOffset(), d.configUpdateInterval(),
-                d.alertRetryLimit(), "", "", d.grpcServiceConfig(), d.maxBodyBytes(),
-                Integer.parseInt(a.getOrDefault("concurrency", Integer.toString(d.cronConcurrency()))),
-                Integer.parseInt(a.getOrDefault("batch", Integer.toString(d.cronBatch()))), d.maxGidLength());
+        ServerConfig c = d.withStore(store)
+                .with("TransCronInterval", 1L)
+                .with("RetryInterval", Long.parseLong(a.getOrDefault("retry", "2")))
+                .withHttpPort(0).withGrpcPort(0)
+                .with("CronConcurrency", Integer.parseInt(a.getOrDefault("concurrency", Integer.toString(d.cronConcurrency()))))
+                .with("CronBatch", Integer.parseInt(a.getOrDefault("batch", Integer.toString(d.cronBatch()))));
         JdtmServer server = JdtmServer.builder(c, StoreFactory.open(c.store())).host("127.0.0.1").start();
         System.out.println("PORT " + server.httpPort());
         System.out.flush();

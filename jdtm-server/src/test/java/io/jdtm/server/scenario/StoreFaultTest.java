@@ -353,11 +353,8 @@ class StoreFaultTest {
         ServerConfig d = ServerConfig.defaults();
         // TransCronInterval 1 s and RetryInterval 2 s: the poller finds the interrupted sagas soon after the store
         // is back.
-        return new ServerConfig(store, 1, d.timeoutToFail(), 2, d.requestTimeout(), 0, 0,
-                d.jsonRpcPort(), d.updateBranchSync(), d.updateBranchAsyncGoroutineNum(), d.logLevel(),
-                d.timeZoneOffset(), d.configUpdateInterval(), d.alertRetryLimit(), d.alertWebHook(),
-                d.adminBasePath(), d.grpcServiceConfig(), d.maxBodyBytes(), d.cronConcurrency(), d.cronBatch(),
-                d.maxGidLength());
+        return d.withStore(store).with("TransCronInterval", 1L).with("RetryInterval", 2L)
+                .withHttpPort(0).withGrpcPort(0);
     }
 
     // ---------------------------------------------------------------- redis-server

@@ -80,12 +80,16 @@ class TccXaScenarioTest extends ScenarioBase {
     }
 
     @Test
-    void registerBranchIsNotIdempotentAndChecksItsInput() {
+    void aRepeatedRegisterBranchMustBeIdenticalAndInputIsChecked() {
         String gid = gid();
         prepare(Map.of("gid", gid, "trans_type", "tcc"));
         registerTcc(gid, "01", "TransOut");
         DtmHttp.Res dup = register(Map.of("gid", gid, "trans_type", "tcc", "branch_id", "01", "confirm", "", "cancel", ""));
-        assertThat(dup.status()).isEqualTo(500);
+        assertThat(dup.status()).isEqualTo(409);
+        assertThat(dup.field("message")).contains("branch 01 of " + gid + " is registered already").contains("url");
+        com.fasterxml.jackson.databind.JsonNode before = query(gid).path("branches");
+        registerTcc(gid, "01", "TransOut"); // the same again: idempotent (asserts 200)
+        assertThat(query(gid).path("branches")).isEqualTo(before);
         assertThat(api.post("/api/dtmsvr/registerBranch", "{\"gid\":\"" + gid + "\",\"branch_id\":1}").status()).isEqualTo(400);
         assertThat(register(Map.of("gid", gid, "trans_type", "saga", "branch_id", "03")).field("message")).contains("unknow trans type");
         assertThat(branchStatuses(gid)).hasSize(2);

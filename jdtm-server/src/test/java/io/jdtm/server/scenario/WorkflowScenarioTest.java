@@ -45,7 +45,10 @@ class WorkflowScenarioTest extends ScenarioBase {
         assertThat(t.path("status").asText()).isEqualTo("succeed");
         assertThat(t.path("result").asText()).isEqualTo(result);
         assertThat(submit(Map.of("gid", gid, "trans_type", "workflow", "req_extra", Map.of("status", "succeed")))
-                .status()).isEqualTo(500);
+                .status()).isEqualTo(200); // a repeated submit with the same outcome
+        DtmHttp.Res flip = submit(Map.of("gid", gid, "trans_type", "workflow", "req_extra", Map.of("status", "failed")));
+        assertThat(flip.status()).isEqualTo(409);
+        assertThat(flip.field("message")).contains("is succeed already");
         assertThat(api.post("/api/dtmsvr/prepareWorkflow", wf(gid, "x")).json().path("transaction").path("status")
                 .asText()).isEqualTo("succeed");
     }
