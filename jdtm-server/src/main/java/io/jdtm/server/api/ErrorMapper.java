@@ -34,6 +34,11 @@ final class ErrorMapper {
             }
             return new Answer(code, body(null, r.getMessage()));
         }
+        if (t instanceof io.helidon.http.HttpException h) {
+            // the web server's own answers: an unknown route (404), a wrong method (405), …
+            int code = h.status().code();
+            return new Answer(code, body(null, code == 404 ? "no such endpoint" : h.status().reasonPhrase()));
+        }
         Problem p = Problem.of(t);
         return switch (p.kind()) {
             case FAILURE -> new Answer(409, body("FAILURE", p.message()));

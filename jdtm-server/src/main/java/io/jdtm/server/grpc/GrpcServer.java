@@ -57,8 +57,8 @@ public final class GrpcServer implements AutoCloseable {
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .executor(executor)
                 .maxInboundMessageSize(transportLimit(maxMessageBytes))
-                .addService(ServerInterceptors.intercept(new GrpcApi(service, maxMessageBytes),
-                        new MetricsInterceptor(metrics)))
+                .addService(MalformedMessages.guard(ServerInterceptors.intercept(
+                        new GrpcApi(service, maxMessageBytes), new MetricsInterceptor(metrics))))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())
                 .addService(health.getHealthService())
