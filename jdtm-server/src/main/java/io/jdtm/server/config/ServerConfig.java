@@ -19,6 +19,9 @@ package io.jdtm.server.config;
  * @param cronConcurrency jdtm {@code CronConcurrency}: most transactions one poller drives at once
  * @param cronBatch jdtm {@code CronBatch}: most transactions one claim takes
  * @param maxGidLength jdtm {@code MaxGidLength}: longest accepted gid (DTM's SQL column is 128)
+ * @param auth jdtm {@code Auth}: bearer tokens for the APIs
+ * @param tls jdtm {@code Tls}: TLS on the HTTP and gRPC listeners
+ * @param branchTls jdtm {@code BranchTls}: trust for TLS calls to branches
  */
 public record ServerConfig(
         StoreConfig store,
@@ -41,7 +44,22 @@ public record ServerConfig(
         long maxBodyBytes,
         int cronConcurrency,
         int cronBatch,
-        int maxGidLength) {
+        int maxGidLength,
+        AuthConfig auth,
+        ServerTlsConfig tls,
+        BranchTlsConfig branchTls) {
+
+    /** Everything but the security sections, which take their defaults (no tokens, no TLS). */
+    public ServerConfig(StoreConfig store, long transCronInterval, long timeoutToFail, long retryInterval,
+            long requestTimeout, int httpPort, int grpcPort, int jsonRpcPort, int updateBranchSync,
+            int updateBranchAsyncGoroutineNum, String logLevel, String timeZoneOffset, long configUpdateInterval,
+            int alertRetryLimit, String alertWebHook, String adminBasePath, String grpcServiceConfig,
+            long maxBodyBytes, int cronConcurrency, int cronBatch, int maxGidLength) {
+        this(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort, grpcPort, jsonRpcPort,
+                updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset, configUpdateInterval,
+                alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes, cronConcurrency,
+                cronBatch, maxGidLength, AuthConfig.defaults(), ServerTlsConfig.defaults(), BranchTlsConfig.defaults());
+    }
 
     public static ServerConfig defaults() {
         return new ServerConfig(StoreConfig.defaults(), 3, 35, 10, 3, 36789, 36790, 36791, 1, 1, "info", "", 3, 3,
@@ -52,27 +70,48 @@ public record ServerConfig(
         return new ServerConfig(s, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength);
+                cronConcurrency, cronBatch, maxGidLength, auth, tls, branchTls);
     }
 
     public ServerConfig withHttpPort(int port) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, port,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength);
+                cronConcurrency, cronBatch, maxGidLength, auth, tls, branchTls);
     }
 
     public ServerConfig withGrpcPort(int port) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 port, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength);
+                cronConcurrency, cronBatch, maxGidLength, auth, tls, branchTls);
     }
 
     public ServerConfig withAlertWebHook(String url) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, url, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength);
+                cronConcurrency, cronBatch, maxGidLength, auth, tls, branchTls);
+    }
+
+    public ServerConfig withAuth(AuthConfig a) {
+        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
+                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
+                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
+                cronConcurrency, cronBatch, maxGidLength, a, tls, branchTls);
+    }
+
+    public ServerConfig withTls(ServerTlsConfig t) {
+        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
+                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
+                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
+                cronConcurrency, cronBatch, maxGidLength, auth, t, branchTls);
+    }
+
+    public ServerConfig withBranchTls(BranchTlsConfig b) {
+        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
+                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
+                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
+                cronConcurrency, cronBatch, maxGidLength, auth, tls, b);
     }
 }
