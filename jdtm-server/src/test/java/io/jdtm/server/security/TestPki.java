@@ -130,8 +130,22 @@ public final class TestPki {
         }
     }
 
-    /** A client context that trusts {@code ca} only, and presents {@code clientCert} when not null. */
+    /** A client context that trusts {@code ca} only, and presents {@code clientCert} (issued by {@code ca}) when not null. */
     public static SSLContext context(Ca ca, Issued clientCert) {
+        return context(ca, clientCert, ca);
+    }
+
+    /** A server's context: its certificate, issued by {@code issuer}. */
+    public static SSLContext serverContext(Issued cert, Ca issuer) {
+        return context(issuer, cert, issuer);
+    }
+
+    /**
+     * A context that trusts {@code ca} only, and presents {@code own} (issued by {@code ownIssuer}, sent with its
+     * chain) when not null.
+     */
+    public static SSLContext context(Ca ca, Issued own, Ca ownIssuer) {
+        Issued clientCert = own;
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
@@ -143,7 +157,7 @@ public final class TestPki {
                 KeyStore ks = KeyStore.getInstance("PKCS12");
                 ks.load(null, null);
                 ks.setKeyEntry("me", clientCert.key(), new char[0],
-                        new X509Certificate[] {clientCert.cert(), ca.cert()});
+                        new X509Certificate[] {clientCert.cert(), ownIssuer.cert()});
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(ks, new char[0]);
             }
