@@ -65,11 +65,11 @@ public final class DtmClient implements AutoCloseable {
             this.transport = b.transport;
             this.queryTransport = b.transport;
         } else if (b.grpcTarget != null) {
-            this.transport = new GrpcTransport(b.grpcTarget, channels, b.requestTimeout);
+            this.transport = new GrpcTransport(b.grpcTarget, channels, b.requestTimeout, tmHeaders(b));
             // gRPC has no query: ask the HTTP API when the application named it
-            this.queryTransport = b.serverUrlSet ? new HttpTransport(b.serverUrl, http) : transport;
+            this.queryTransport = b.serverUrlSet ? new HttpTransport(b.serverUrl, http, tmHeaders(b)) : transport;
         } else {
-            this.transport = new HttpTransport(b.serverUrl, http);
+            this.transport = new HttpTransport(b.serverUrl, http, tmHeaders(b));
             this.queryTransport = transport;
         }
         this.mapper = b.mapper;
@@ -78,6 +78,11 @@ public final class DtmClient implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** What every call to the configured TM carries: the bearer token, when there is one. */
+    private static Map<String, String> tmHeaders(Builder b) {
+        return b.bearerToken == null ? Map.of() : Map.of("Authorization", "Bearer " + b.bearerToken);
     }
 
     /**
@@ -207,7 +212,9 @@ public final class DtmClient implements AutoCloseable {
 
     /**
      * The transport to the TM at {@code address} as an RM was told it ({@code dtm}, {@code dtm-dtm}): this client's
-     * own when it is the same TM, else HTTP for a URL and gRPC for a {@code host:port}.
+     * own when it is the same TM, else HTTP for a URL and gRPC for a {@code host:port}. Only this client's own
+     * transport carries the {@linkplain Builder#bearerToken bearer token}: an address that arrives in a request must
+     * not be able to collect it.
      */
     Transport transportFor(String address) {
         if (address.equals(transport.serverAddress())) {
@@ -247,8 +254,28 @@ public final class DtmClient implements AutoCloseable {
         private Transport transport;
         private HttpClient httpClient;
         private ObjectMapper mapper = DtmJson.mapper();
+        private String bearerToken;
 
         private Builder() {}
+
+        /**
+         * Sends {@code Authorization: Bearer <token>} (gRPC metadata {@code authorization}) with every call to the TM
+         * named by {@link #serverUrl} / {@link #grpcTarget}, for a jdtm server with {@code Auth.Tokens} set
+         * (docs/security.md). Never sent to business services, nor to another TM address an RM handler is given.
+         * Not applied to a {@link #transport} of your own.
+         *
+         * @throws IllegalArgumentException when the token is empty or holds whitespace or control characters
+         */
+        public Builder bearerToken(String token) {
+            Checks.notNull("bearerToken", token);
+            if (token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+                // never echo the token: it is a secret
+                throw new IllegalArgumentException("bearerToken must be non-empty, without spaces or control"
+                        + " characters");
+            }
+            this.bearerToken = token;
+            return this;
+        }
 
         /**
          * The TM's HTTP base URL, default {@value #DEFAULT_SERVER_URL}. With {@link #grpcTarget} it is used only for
