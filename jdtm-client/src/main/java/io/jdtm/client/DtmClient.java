@@ -1,6 +1,7 @@
 package io.jdtm.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ChannelCredentials;
 import io.jdtm.client.internal.Checks;
 import io.jdtm.client.internal.GrpcChannels;
 import io.jdtm.client.internal.GrpcTransport;
@@ -49,13 +50,15 @@ public final class DtmClient implements AutoCloseable {
 
     private final Transport transport;
     private final Transport queryTransport;
-    private final GrpcChannels channels = new GrpcChannels();
+    private final GrpcChannels channels;
     private final Http http;
     private final HttpClient ownedHttpClient;
     private final ObjectMapper mapper;
     private final Duration requestTimeout;
 
     private DtmClient(Builder b) {
+        this.channels = b.grpcCredentials == null ? new GrpcChannels()
+                : new GrpcChannels(b.grpcTarget, b.grpcCredentials);
         HttpClient hc = b.httpClient;
         this.ownedHttpClient = hc == null
                 ? HttpClient.newBuilder().connectTimeout(b.requestTimeout).version(HttpClient.Version.HTTP_1_1).build()
@@ -255,6 +258,7 @@ public final class DtmClient implements AutoCloseable {
         private HttpClient httpClient;
         private ObjectMapper mapper = DtmJson.mapper();
         private String bearerToken;
+        private ChannelCredentials grpcCredentials;
 
         private Builder() {}
 
@@ -310,6 +314,16 @@ public final class DtmClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The credentials of the gRPC channel to the TM at {@link #grpcTarget}, for a jdtm with {@code Tls} set, e.g.
+         * {@code TlsChannelCredentials.newBuilder().trustManager(new File("ca.pem")).build()} (docs/security.md).
+         * Default plaintext, as DTM's gRPC API. Channels to business services stay plaintext.
+         */
+        public Builder grpcCredentials(ChannelCredentials credentials) {
+            this.grpcCredentials = Checks.notNull("grpcCredentials", credentials);
+            return this;
+        }
+
         /** Timeout of each call to the TM and to RMs when a transaction sets none; default 10 s. */
         public Builder requestTimeout(Duration d) {
             Checks.notNull("requestTimeout", d);
@@ -342,11 +356,15 @@ public final class DtmClient implements AutoCloseable {
         }
 
         /**
-         * @throws IllegalStateException when both {@link #transport} and {@link #grpcTarget} were set
+         * @throws IllegalStateException when both {@link #transport} and {@link #grpcTarget} were set, or
+         *         {@link #grpcCredentials} without {@link #grpcTarget}
          */
         public DtmClient build() {
             if (transport != null && grpcTarget != null) {
                 throw new IllegalStateException("set either transport(...) or grpcTarget(...), not both");
+            }
+            if (grpcCredentials != null && grpcTarget == null) {
+                throw new IllegalStateException("grpcCredentials(...) is for the TM's gRPC channel: set grpcTarget(...)");
             }
             return new DtmClient(this);
         }

@@ -35,7 +35,7 @@ public final class InProcessTm implements AutoCloseable {
     }
 
     public String dtmUrl() {
-        return "http://127.0.0.1:" + server.httpPort() + "/api/dtmsvr";
+        return (server.tls().isPresent() ? "https" : "http") + "://127.0.0.1:" + server.httpPort() + "/api/dtmsvr";
     }
 
     /** The gRPC API's address ({@code dtmgimp.Dtm}), {@code 127.0.0.1:<port>}. */
