@@ -10,7 +10,6 @@ import io.jdtm.server.config.ServerTlsConfig;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -126,11 +125,6 @@ public final class ServerTls implements AutoCloseable {
         return current;
     }
 
-    /** How often the files are checked; zero when never. */
-    public Duration reloadInterval() {
-        return Duration.ofSeconds(config.reloadInterval());
-    }
-
     /**
      * Reads the files once and installs them if they changed and are usable.
      *
@@ -204,6 +198,13 @@ public final class ServerTls implements AutoCloseable {
         }
         keyManager.updateIdentityCredentials(m.chain.toArray(X509Certificate[]::new), m.key);
         current = m.chain.get(0);
+        try {
+            current.checkValidity();
+        } catch (java.security.cert.CertificateException e) {
+            // served anyway: refusing to start or to reload would not give clients a better certificate
+            log.warn("the TLS certificate in use is not valid now ({}): clients will refuse it",
+                    Pem.describe(current));
+        }
     }
 
     @Override
