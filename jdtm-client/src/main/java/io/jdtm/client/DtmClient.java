@@ -1,6 +1,7 @@
 package io.jdtm.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ChannelCredentials;
 import io.jdtm.client.internal.Checks;
 import io.jdtm.client.internal.GrpcChannels;
 import io.jdtm.client.internal.GrpcTransport;
@@ -49,13 +50,15 @@ public final class DtmClient implements AutoCloseable {
 
     private final Transport transport;
     private final Transport queryTransport;
-    private final GrpcChannels channels = new GrpcChannels();
+    private final GrpcChannels channels;
     private final Http http;
     private final HttpClient ownedHttpClient;
     private final ObjectMapper mapper;
     private final Duration requestTimeout;
 
     private DtmClient(Builder b) {
+        this.channels = b.grpcCredentials == null ? new GrpcChannels()
+                : new GrpcChannels(b.grpcTarget, b.grpcCredentials);
         HttpClient hc = b.httpClient;
         this.ownedHttpClient = hc == null
                 ? HttpClient.newBuilder().connectTimeout(b.requestTimeout).version(HttpClient.Version.HTTP_1_1).build()
@@ -65,11 +68,11 @@ public final class DtmClient implements AutoCloseable {
             this.transport = b.transport;
             this.queryTransport = b.transport;
         } else if (b.grpcTarget != null) {
-            this.transport = new GrpcTransport(b.grpcTarget, channels, b.requestTimeout);
+            this.transport = new GrpcTransport(b.grpcTarget, channels, b.requestTimeout, tmHeaders(b));
             // gRPC has no query: ask the HTTP API when the application named it
-            this.queryTransport = b.serverUrlSet ? new HttpTransport(b.serverUrl, http) : transport;
+            this.queryTransport = b.serverUrlSet ? new HttpTransport(b.serverUrl, http, tmHeaders(b)) : transport;
         } else {
-            this.transport = new HttpTransport(b.serverUrl, http);
+            this.transport = new HttpTransport(b.serverUrl, http, tmHeaders(b));
             this.queryTransport = transport;
         }
         this.mapper = b.mapper;
@@ -78,6 +81,11 @@ public final class DtmClient implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** What every call to the configured TM carries: the bearer token, when there is one. */
+    private static Map<String, String> tmHeaders(Builder b) {
+        return b.bearerToken == null ? Map.of() : Map.of("Authorization", "Bearer " + b.bearerToken);
     }
 
     /**
@@ -207,7 +215,9 @@ public final class DtmClient implements AutoCloseable {
 
     /**
      * The transport to the TM at {@code address} as an RM was told it ({@code dtm}, {@code dtm-dtm}): this client's
-     * own when it is the same TM, else HTTP for a URL and gRPC for a {@code host:port}.
+     * own when it is the same TM, else HTTP for a URL and gRPC for a {@code host:port}. Only this client's own
+     * transport carries the {@linkplain Builder#bearerToken bearer token}: an address that arrives in a request must
+     * not be able to collect it.
      */
     Transport transportFor(String address) {
         if (address.equals(transport.serverAddress())) {
@@ -247,8 +257,29 @@ public final class DtmClient implements AutoCloseable {
         private Transport transport;
         private HttpClient httpClient;
         private ObjectMapper mapper = DtmJson.mapper();
+        private String bearerToken;
+        private ChannelCredentials grpcCredentials;
 
         private Builder() {}
+
+        /**
+         * Sends {@code Authorization: Bearer <token>} (gRPC metadata {@code authorization}) with every call to the TM
+         * named by {@link #serverUrl} / {@link #grpcTarget}, for a jdtm server with {@code Auth.Tokens} set
+         * (docs/security.md). Never sent to business services, nor to another TM address an RM handler is given.
+         * Not applied to a {@link #transport} of your own.
+         *
+         * @throws IllegalArgumentException when the token is empty or holds whitespace or control characters
+         */
+        public Builder bearerToken(String token) {
+            Checks.notNull("bearerToken", token);
+            if (token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+                // never echo the token: it is a secret
+                throw new IllegalArgumentException("bearerToken must be non-empty, without spaces or control"
+                        + " characters");
+            }
+            this.bearerToken = token;
+            return this;
+        }
 
         /**
          * The TM's HTTP base URL, default {@value #DEFAULT_SERVER_URL}. With {@link #grpcTarget} it is used only for
@@ -280,6 +311,16 @@ public final class DtmClient implements AutoCloseable {
                         + target + "'");
             }
             this.grpcTarget = target;
+            return this;
+        }
+
+        /**
+         * The credentials of the gRPC channel to the TM at {@link #grpcTarget}, for a jdtm with {@code Tls} set, e.g.
+         * {@code TlsChannelCredentials.newBuilder().trustManager(new File("ca.pem")).build()} (docs/security.md).
+         * Default plaintext, as DTM's gRPC API. Channels to business services stay plaintext.
+         */
+        public Builder grpcCredentials(ChannelCredentials credentials) {
+            this.grpcCredentials = Checks.notNull("grpcCredentials", credentials);
             return this;
         }
 
@@ -315,11 +356,15 @@ public final class DtmClient implements AutoCloseable {
         }
 
         /**
-         * @throws IllegalStateException when both {@link #transport} and {@link #grpcTarget} were set
+         * @throws IllegalStateException when both {@link #transport} and {@link #grpcTarget} were set, or
+         *         {@link #grpcCredentials} without {@link #grpcTarget}
          */
         public DtmClient build() {
             if (transport != null && grpcTarget != null) {
                 throw new IllegalStateException("set either transport(...) or grpcTarget(...), not both");
+            }
+            if (grpcCredentials != null && grpcTarget == null) {
+                throw new IllegalStateException("grpcCredentials(...) is for the TM's gRPC channel: set grpcTarget(...)");
             }
             return new DtmClient(this);
         }

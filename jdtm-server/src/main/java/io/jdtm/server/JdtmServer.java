@@ -1,8 +1,10 @@
 package io.jdtm.server;
 
+import io.grpc.InsecureServerCredentials;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.jdtm.server.api.Http10Selector;
+import io.helidon.webserver.WebServerConfig;
 import io.jdtm.server.api.HttpApi;
 import io.jdtm.server.api.TransportErrors;
 import io.jdtm.server.branch.BranchCaller;
@@ -11,6 +13,11 @@ import io.jdtm.server.cron.Housekeeper;
 import io.jdtm.server.cron.Poller;
 import io.jdtm.server.grpc.GrpcServer;
 import io.jdtm.server.metrics.ServerMetrics;
+import io.jdtm.server.security.BearerAuth;
+import io.jdtm.server.security.BranchTls;
+import io.jdtm.server.security.GrpcAuthInterceptor;
+import io.jdtm.server.security.HttpAuthFilter;
+import io.jdtm.server.security.ServerTls;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.trans.TransService;
 import java.time.Clock;
@@ -41,46 +48,75 @@ public final class JdtmServer implements AutoCloseable {
     private final Housekeeper housekeeper;
     private final WebServer web;
     private final GrpcServer grpc;
+    private final ServerTls tls;
 
     private JdtmServer(Builder b) {
         this.config = b.config;
         this.store = b.store;
         ServerMetrics metrics = new ServerMetrics(Version.current());
+        BearerAuth auth = BearerAuth.of(config.auth());
+        BranchTls branchTls = BranchTls.of(config.branchTls());
         this.caller = new BranchCaller(Duration.ofSeconds(Math.max(1, config.requestTimeout())),
                 System.getenv("IS_DOCKER") != null && !System.getenv("IS_DOCKER").isEmpty(),
-                config.grpcServiceConfig());
+                config.grpcServiceConfig(), branchTls);
         this.service = new TransService(store, caller, b.clock, config, metrics);
         this.poller = new Poller(service, b.clock, Duration.ofSeconds(config.retryInterval()),
                 Duration.ofSeconds(config.transCronInterval()), config.cronBatch(), config.cronConcurrency());
         this.housekeeper = new Housekeeper(store, b.clock, Duration.ofSeconds(config.store().retention()));
         HttpApi api = new HttpApi(service, metrics, zone(config), Version.current(), config.timeoutToFail(),
                 config.maxBodyBytes());
-        this.web = WebServer.builder()
-                .host(b.host)
-                .port(config.httpPort())
-                // HttpApi answers bodies over MaxBodyBytes with a readable 413; only far larger ones are cut off
-                .maxPayloadSize(Math.max(HARD_BODY_LIMIT, config.maxBodyBytes()))
-                .shutdownHook(false)
-                // HTTP/1.1 and HTTP/1.0 (Helidon alone refuses 1.0), and JSON answers to malformed requests
-                .protocolsDiscoverServices(false)
-                .addConnectionSelector(new Http10Selector(Http1Config.create()))
-                .directHandlers(TransportErrors.handlers())
-                .routing(api::routing)
-                .build()
-                .start();
+        ServerTls serverTls = null;
+        WebServer webServer = null;
         try {
-            this.grpc = GrpcServer.start(service, metrics, b.host, config.grpcPort(), config.maxBodyBytes());
+            serverTls = config.tls().enabled() ? ServerTls.start(config.tls()) : null;
+            WebServerConfig.Builder wb = WebServer.builder()
+                    .host(b.host)
+                    .port(config.httpPort())
+                    // HttpApi answers bodies over MaxBodyBytes with a readable 413; only far larger ones are cut off
+                    .maxPayloadSize(Math.max(HARD_BODY_LIMIT, config.maxBodyBytes()))
+                    .shutdownHook(false)
+                    // HTTP/1.1 and HTTP/1.0 (Helidon alone refuses 1.0), and JSON answers to malformed requests
+                    .protocolsDiscoverServices(false)
+                    .addConnectionSelector(new Http10Selector(Http1Config.create()))
+                    .directHandlers(TransportErrors.handlers())
+                    .routing(r -> {
+                        api.routing(r);
+                        if (auth.enabled()) {
+                            // after HttpApi's metrics filter, which so counts refused calls as failed ones too
+                            r.addFilter(HttpAuthFilter.forApi(auth, config.auth().metricsOpen(), metrics));
+                        }
+                    });
+            if (serverTls != null) {
+                wb.tls(serverTls.helidonTls());
+            }
+            webServer = wb.build().start();
+            this.grpc = GrpcServer.start(service, metrics, b.host, config.grpcPort(), config.maxBodyBytes(),
+                    serverTls != null ? serverTls.grpcCredentials() : InsecureServerCredentials.create(),
+                    auth.enabled() ? new GrpcAuthInterceptor(auth, metrics) : null);
         } catch (RuntimeException e) {
-            web.stop();
+            if (webServer != null) {
+                webServer.stop();
+            }
+            if (serverTls != null) {
+                serverTls.close();
+            }
             caller.close();
             throw e;
         }
+        this.web = webServer;
+        this.tls = serverTls;
         if (b.poller) {
             poller.start();
             housekeeper.start();
         }
-        log.info("jdtm {} listening on http://{}:{}/api/dtmsvr and gRPC {}:{} (dtmgimp.Dtm), store {}",
-                Version.current(), b.host, web.port(), b.host, grpc.port(), store.name());
+        log.info("jdtm {} listening on {}://{}:{}/api/dtmsvr and gRPC{} {}:{} (dtmgimp.Dtm), store {}",
+                Version.current(), tls != null ? "https" : "http", b.host, this.web.port(),
+                tls != null ? " over TLS" : "", b.host, grpc.port(), store.name());
+        if (auth.enabled()) {
+            log.info("API calls need a bearer token ({} token(s), {} admin token(s)); /api/ping and gRPC health"
+                    + " stay open", config.auth().tokenList().size(), config.auth().adminTokenList().size());
+        }
+        log.info("branch TLS: {}", branchTls);
     }
 
     /** Starts a server over an opened store, with the system clock and the poller running. */
@@ -146,9 +182,14 @@ public final class JdtmServer implements AutoCloseable {
         return grpc.port();
     }
 
-    /** The base URL clients use: {@code http://localhost:<port>/api/dtmsvr}. */
+    /** The base URL clients use: {@code http://localhost:<port>/api/dtmsvr} ({@code https} with {@code Tls}). */
     public String dtmUrl() {
-        return "http://localhost:" + httpPort() + "/api/dtmsvr";
+        return (tls != null ? "https" : "http") + "://localhost:" + httpPort() + "/api/dtmsvr";
+    }
+
+    /** The listeners' TLS, when {@code Tls.CertFile} is set: its certificate and {@link ServerTls#reloadIfChanged}. */
+    public java.util.Optional<ServerTls> tls() {
+        return java.util.Optional.ofNullable(tls);
     }
 
     public TransStore store() {
@@ -176,6 +217,9 @@ public final class JdtmServer implements AutoCloseable {
         web.stop();
         grpc.close();
         caller.close();
+        if (tls != null) {
+            tls.close();
+        }
         store.close();
         log.info("jdtm stopped");
     }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.jdtm.client.DtmUnknownException;
 import io.jdtm.client.Transport;
 import io.jdtm.protocol.DtmJson;
@@ -47,15 +49,28 @@ public final class GrpcTransport implements Transport {
     private final String target;
     private final GrpcChannels channels;
     private final Duration defaultTimeout;
+    private final Metadata metadata;
 
     /**
      * @param target the TM's gRPC address, {@code host:port} (DTM's default {@code localhost:36790})
      * @param defaultTimeout the deadline of calls whose transaction sets no {@code request_timeout}
      */
     public GrpcTransport(String target, GrpcChannels channels, Duration defaultTimeout) {
+        this(target, channels, defaultTimeout, Map.of());
+    }
+
+    /** @param headers metadata sent with every call to the TM (keys lower-cased), e.g. {@code authorization} */
+    public GrpcTransport(String target, GrpcChannels channels, Duration defaultTimeout, Map<String, String> headers) {
         this.target = target;
         this.channels = channels;
         this.defaultTimeout = defaultTimeout;
+        if (headers.isEmpty()) {
+            this.metadata = null;
+        } else {
+            this.metadata = new Metadata();
+            headers.forEach((k, v) -> metadata.put(
+                    Metadata.Key.of(k.toLowerCase(java.util.Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER), v));
+        }
     }
 
     @Override
@@ -175,6 +190,9 @@ public final class GrpcTransport implements Transport {
     private <T> T call(String rpc, String gid, Duration timeout, Function<DtmGrpc.DtmBlockingStub, T> body) {
         DtmGrpc.DtmBlockingStub stub = DtmGrpc.newBlockingStub(channels.channel(target))
                 .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (metadata != null) {
+            stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(metadata));
+        }
         try {
             return body.apply(stub);
         } catch (StatusRuntimeException e) {

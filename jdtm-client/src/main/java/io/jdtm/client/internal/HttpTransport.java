@@ -26,10 +26,17 @@ public final class HttpTransport implements Transport {
 
     private final String base;
     private final Http http;
+    private final Map<String, String> headers;
 
     public HttpTransport(String baseUrl, Http http) {
+        this(baseUrl, http, Map.of());
+    }
+
+    /** @param headers sent with every call to the TM, e.g. {@code Authorization: Bearer …} */
+    public HttpTransport(String baseUrl, Http http, Map<String, String> headers) {
         this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.http = http;
+        this.headers = Map.copyOf(headers);
     }
 
     @Override
@@ -119,7 +126,7 @@ public final class HttpTransport implements Transport {
     private Http.Response call(String method, String op, String body, String gid, Duration timeout) {
         String url = base + "/" + op;
         try {
-            return http.send(method, url, Map.of(), body, timeout);
+            return http.send(method, url, headers, body, timeout);
         } catch (IOException e) {
             throw new DtmUnknownException("calling the TM at " + url + " failed: " + e, gid, e);
         }

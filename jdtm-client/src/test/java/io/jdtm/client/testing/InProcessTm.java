@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
  * The real jdtm server, in-process on free ports (HTTP and gRPC) over its embedded store in a temporary directory. The background
@@ -17,6 +18,11 @@ public final class InProcessTm implements AutoCloseable {
     private final JdtmServer server;
 
     public InProcessTm() {
+        this(UnaryOperator.identity());
+    }
+
+    /** A server whose configuration {@code customize} changes, e.g. to set {@code Auth} tokens. */
+    public InProcessTm(UnaryOperator<ServerConfig> customize) {
         Path dir;
         try {
             dir = Files.createTempDirectory("jdtm-sdk-e2e");
@@ -24,12 +30,12 @@ public final class InProcessTm implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         StoreConfig store = StoreConfig.defaults().withDataDir(dir.toString());
-        ServerConfig cfg = ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store);
+        ServerConfig cfg = customize.apply(ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store));
         server = JdtmServer.builder(cfg, StoreFactory.open(store)).host("127.0.0.1").poller(false).start();
     }
 
     public String dtmUrl() {
-        return "http://127.0.0.1:" + server.httpPort() + "/api/dtmsvr";
+        return (server.tls().isPresent() ? "https" : "http") + "://127.0.0.1:" + server.httpPort() + "/api/dtmsvr";
     }
 
     /** The gRPC API's address ({@code dtmgimp.Dtm}), {@code 127.0.0.1:<port>}. */

@@ -2,6 +2,7 @@ package io.jdtm.server.branch;
 
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.Outcome;
+import io.jdtm.server.security.BranchTls;
 import java.time.Duration;
 
 /**
@@ -24,8 +25,13 @@ public final class BranchCaller implements AutoCloseable {
      * @throws IllegalArgumentException when {@code grpcServiceConfig} is not a JSON object
      */
     public BranchCaller(Duration connectTimeout, boolean dockerRewrite, String grpcServiceConfig) {
-        this(new HttpBranchTransport(connectTimeout, dockerRewrite),
-                new GrpcBranchTransport(grpcServiceConfig, dockerRewrite));
+        this(connectTimeout, dockerRewrite, grpcServiceConfig, BranchTls.DEFAULT);
+    }
+
+    /** As above, with the trust and gRPC mode of {@code BranchTls}. */
+    public BranchCaller(Duration connectTimeout, boolean dockerRewrite, String grpcServiceConfig, BranchTls tls) {
+        this(new HttpBranchTransport(connectTimeout, dockerRewrite, tls.httpTls()),
+                new GrpcBranchTransport(grpcServiceConfig, dockerRewrite, tls.grpcCredentials()));
     }
 
     BranchCaller(HttpBranchTransport http, BranchTransport grpc) {

@@ -3,7 +3,9 @@ package io.jdtm.server.branch;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptors;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * {@code dtm-op}, an empty {@code dtm-dtm}, then the call's headers with lower-cased keys; the deadline is the
  * call's timeout.
  *
- * <p>One plaintext channel per dial target, created on first use and kept until {@link #close()}, balancing over
+ * <p>One channel per dial target (plaintext as in DTM, or TLS with {@code BranchTls.Grpc: tls}), created on first use and kept until {@link #close()}, balancing over
  * the target's resolved addresses with the configured gRPC service config ({@code GrpcServiceConfig}, DTM's default
  * round_robin). A URL with a {@code scheme://} target would need a service-discovery driver (etcd, consul, …),
  * which jdtm does not have: such a call is an ERROR naming the URL, retried like any other. Thread-safe; a call
@@ -51,6 +53,7 @@ final class GrpcBranchTransport implements BranchTransport {
     static final MethodDescriptor.Marshaller<byte[]> RAW = RawGrpc.MARSHALLER;
 
     private final Map<String, ?> serviceConfig;
+    private final ChannelCredentials credentials;
     private final boolean dockerRewrite;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -63,6 +66,12 @@ final class GrpcBranchTransport implements BranchTransport {
      *         balancing policy, a malformed duration, …): refused at start rather than failing every call
      */
     GrpcBranchTransport(String serviceConfigJson, boolean dockerRewrite) {
+        this(serviceConfigJson, dockerRewrite, InsecureChannelCredentials.create());
+    }
+
+    /** @param credentials every channel's: plaintext, or TLS with the trust of {@code BranchTls} */
+    GrpcBranchTransport(String serviceConfigJson, boolean dockerRewrite, ChannelCredentials credentials) {
+        this.credentials = credentials;
         this.serviceConfig = serviceConfigJson == null || serviceConfigJson.isBlank() ? null
                 : usable(parseServiceConfig(serviceConfigJson));
         this.dockerRewrite = dockerRewrite;
@@ -164,7 +173,7 @@ final class GrpcBranchTransport implements BranchTransport {
     }
 
     private ManagedChannel open(String target) {
-        NettyChannelBuilder b = NettyChannelBuilder.forTarget(target).usePlaintext();
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(target, credentials);
         if (serviceConfig != null) {
             b.defaultServiceConfig(serviceConfig);
         }

@@ -2,11 +2,13 @@ package io.jdtm.server.branch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
+import io.helidon.webclient.api.WebClientConfig;
 import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.Outcome;
@@ -16,6 +18,7 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,13 +37,19 @@ final class HttpBranchTransport implements BranchTransport {
     private final boolean dockerRewrite;
 
     HttpBranchTransport(Duration connectTimeout, boolean dockerRewrite) {
-        this.client = WebClient.builder()
+        this(connectTimeout, dockerRewrite, Optional.empty());
+    }
+
+    /** @param tls the trust for {@code https://} branches ({@code BranchTls.TrustFile}); empty: the JDK's */
+    HttpBranchTransport(Duration connectTimeout, boolean dockerRewrite, Optional<Tls> tls) {
+        WebClientConfig.Builder b = WebClient.builder()
                 .connectTimeout(connectTimeout)
                 .followRedirects(false)
                 .shareConnectionCache(false)
                 // keep enough idle keep-alive connections for many concurrent calls to one RM host
-                .connectionCacheSize(1024)
-                .build();
+                .connectionCacheSize(1024);
+        tls.ifPresent(b::tls);
+        this.client = b.build();
         this.dockerRewrite = dockerRewrite;
     }
 

@@ -84,13 +84,25 @@ final class ConfigKeys {
             top("MaxSteps", Kind.INT, true, ServerConfig::maxSteps),
             top("MaxBranches", Kind.INT, true, ServerConfig::maxBranches),
             top("MaxPayloadBytes", Kind.LONG, true, ServerConfig::maxPayloadBytes),
-            top("MaxHeaderBytes", Kind.INT, true, ServerConfig::maxHeaderBytes));
+            top("MaxHeaderBytes", Kind.INT, true, ServerConfig::maxHeaderBytes),
+            // security (docs/security.md); AuthConfig masks its tokens, ConfigLoader masks any key named *Token*
+            section("Auth", "Tokens", Kind.STRING, c -> c.auth().tokens()),
+            section("Auth", "AdminTokens", Kind.STRING, c -> c.auth().adminTokens()),
+            section("Auth", "Metrics", Kind.STRING, c -> c.auth().metrics()),
+            section("Tls", "CertFile", Kind.STRING, c -> c.tls().certFile()),
+            section("Tls", "KeyFile", Kind.STRING, c -> c.tls().keyFile()),
+            section("Tls", "ClientCaFile", Kind.STRING, c -> c.tls().clientCaFile()),
+            section("Tls", "ReloadInterval", Kind.LONG, c -> c.tls().reloadInterval()),
+            section("BranchTls", "TrustFile", Kind.STRING, c -> c.branchTls().trustFile()),
+            section("BranchTls", "Grpc", Kind.STRING, c -> c.branchTls().grpc()));
 
     static final Map<String, Key> BY_PATH =
             ALL.stream().collect(Collectors.toMap(Key::path, k -> k, (a, b) -> a, LinkedHashMap::new));
 
-    /** The sections whose keys are listed above (unknown keys inside them are typos and rejected). */
     static final String STORE = "Store";
+
+    /** The sections whose keys are listed above, in table order (unknown keys inside them are typos and rejected). */
+    static final List<String> SECTIONS = ALL.stream().map(Key::section).filter(s -> !s.isEmpty()).distinct().toList();
 
     /**
      * DTM keys jdtm accepts so that a DTM config file loads, but does not use. Sections may hold anything.
@@ -103,18 +115,17 @@ final class ConfigKeys {
 
     private ConfigKeys() {}
 
-    /** Every valid top-level YAML key, in table order, for "unknown key" messages. */
+    /** Every valid top-level YAML key (sections and scalars), in table order, for "unknown key" messages. */
     static List<String> topLevelNames() {
-        var names = new java.util.ArrayList<String>();
-        names.add(STORE);
-        ALL.stream().filter(k -> k.section().isEmpty()).map(Key::path).forEach(names::add);
+        var names = new java.util.LinkedHashSet<String>();
+        ALL.forEach(k -> names.add(k.section().isEmpty() ? k.path() : k.section()));
         names.addAll(List.of("MicroService", "HttpMicroService", "Log", "GrpcBalancer"));
-        return names;
+        return List.copyOf(names);
     }
 
-    /** Every valid key inside {@code Store}. */
-    static List<String> storeNames() {
-        return ALL.stream().filter(k -> k.section().equals(STORE)).map(Key::name).toList();
+    /** Every valid key inside {@code section}. */
+    static List<String> sectionNames(String section) {
+        return ALL.stream().filter(k -> k.section().equals(section)).map(Key::name).toList();
     }
 
     /** Values of a config by YAML path, in table order. */
@@ -169,11 +180,19 @@ final class ConfigKeys {
                 num(v, "MaxSteps"),
                 num(v, "MaxBranches"),
                 lng(v, "MaxPayloadBytes"),
-                num(v, "MaxHeaderBytes"));
+                num(v, "MaxHeaderBytes"),
+                new AuthConfig(str(v, "Auth.Tokens"), str(v, "Auth.AdminTokens"), str(v, "Auth.Metrics")),
+                new ServerTlsConfig(str(v, "Tls.CertFile"), str(v, "Tls.KeyFile"), str(v, "Tls.ClientCaFile"),
+                        lng(v, "Tls.ReloadInterval")),
+                new BranchTlsConfig(str(v, "BranchTls.TrustFile"), str(v, "BranchTls.Grpc")));
     }
 
     private static Key store(String name, Kind kind, boolean jdtmOnly, Function<StoreConfig, Object> getter) {
         return new Key(STORE + "." + name, kind, jdtmOnly, c -> getter.apply(c.store()));
+    }
+
+    private static Key section(String section, String name, Kind kind, Function<ServerConfig, Object> getter) {
+        return new Key(section + "." + name, kind, true, getter);
     }
 
     private static Key top(String name, Kind kind, boolean jdtmOnly, Function<ServerConfig, Object> getter) {

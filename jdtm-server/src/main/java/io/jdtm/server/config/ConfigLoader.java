@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>YAML keys are DTM's exact, case-sensitive names, so an unmodified DTM {@code conf.yml} loads. DTM sections jdtm
  * does not use ({@code MicroService}, {@code HttpMicroService}, {@code Log}) are accepted and ignored, with a
- * warning when they hold anything. Any other unknown top-level key, or unknown key inside {@code Store}, is an
- * error: DTM silently ignores typos, which turns {@code RetryIntreval: 60} into a default nobody notices.
+ * warning when they hold anything. Any other unknown top-level key, or unknown key inside a section ({@code Store},
+ * or jdtm's {@code Auth}, {@code Tls}, {@code BranchTls}), is an error: DTM silently ignores typos, which turns {@code RetryIntreval: 60} into a default nobody notices.
  *
  * <p>All problems found (unknown keys, wrong types, failed rules) are reported together in one
  * {@link ConfigException}, each naming the YAML key, the offending value and where it came from.
@@ -197,8 +197,8 @@ public final class ConfigLoader {
             String key = e.getKey();
             Node node = e.getValue();
             String at = source + ":" + node.line();
-            if (key.equals(ConfigKeys.STORE)) {
-                applyStore(state, node, source);
+            if (ConfigKeys.SECTIONS.contains(key)) {
+                applySection(state, key, node, source);
             } else if (ConfigKeys.BY_PATH.containsKey(key)) {
                 apply(state, ConfigKeys.BY_PATH.get(key), node, at);
             } else if (ConfigKeys.IGNORED_SECTIONS.contains(key)) {
@@ -207,27 +207,30 @@ public final class ConfigLoader {
                             key.equals("Log") ? "jdtm logs to stderr; set LogLevel or -d" : "no service registry");
                 }
             } else if (!ConfigKeys.IGNORED_SCALARS.contains(key)) {
-                state.problems.add("unknown key '" + key + "' at " + at + didYouMean(key, false)
+                state.problems.add("unknown key '" + key + "' at " + at + didYouMean(key, "")
                         + "; valid top-level keys: " + String.join(", ", ConfigKeys.topLevelNames()));
             }
         }
     }
 
-    private static void applyStore(State state, Node node, String source) {
+    private static void applySection(State state, String section, Node node, String source) {
         if (node instanceof Scalar s && s.isNull()) {
             return; // "Store:" with every line below commented out, as in DTM's sample: keep what we have
         }
+        List<String> names = ConfigKeys.sectionNames(section);
         if (!(node instanceof Mapping m)) {
-            state.problems.add("Store at " + source + ":" + node.line()
-                    + " must be a mapping (Driver, Host, Port, ...), not a single value or a list");
+            state.problems.add(section + " at " + source + ":" + node.line() + " must be a mapping ("
+                    + String.join(", ", names.subList(0, Math.min(3, names.size())))
+                    + (names.size() > 3 ? ", ..." : "") + "), not a single value or a list");
             return;
         }
         for (var e : m.entries().entrySet()) {
             String at = source + ":" + e.getValue().line();
-            Key k = ConfigKeys.BY_PATH.get(ConfigKeys.STORE + "." + e.getKey());
+            Key k = ConfigKeys.BY_PATH.get(section + "." + e.getKey());
             if (k == null) {
-                state.problems.add("unknown key 'Store." + e.getKey() + "' at " + at + didYouMean(e.getKey(), true)
-                        + "; valid keys in Store: " + String.join(", ", ConfigKeys.storeNames()));
+                state.problems.add("unknown key '" + section + "." + e.getKey() + "' at " + at
+                        + didYouMean(e.getKey(), section) + "; valid keys in " + section + ": "
+                        + String.join(", ", names));
             } else {
                 apply(state, k, e.getValue(), at);
             }
@@ -283,18 +286,24 @@ public final class ConfigLoader {
         }
     }
 
-    /** A hint for a misspelt key: same letters in another case, a Store key at the top level, or a near miss. */
-    private static String didYouMean(String key, boolean inStore) {
-        List<String> here = inStore ? ConfigKeys.storeNames() : ConfigKeys.topLevelNames();
+    /**
+     * A hint for a misspelt key: same letters in another case, a section's key at the top level, or a near miss.
+     *
+     * @param section the section the key was found in, or "" for the top level
+     */
+    private static String didYouMean(String key, String section) {
+        List<String> here = section.isEmpty() ? ConfigKeys.topLevelNames() : ConfigKeys.sectionNames(section);
         for (String name : here) {
             if (name.equalsIgnoreCase(key)) {
                 return " (keys are case-sensitive: did you mean '" + name + "'?)";
             }
         }
-        if (!inStore) {
-            for (String name : ConfigKeys.storeNames()) {
-                if (name.equalsIgnoreCase(key)) {
-                    return " (did you mean 'Store." + name + "'? it belongs under Store:)";
+        if (section.isEmpty()) {
+            for (String s : ConfigKeys.SECTIONS) {
+                for (String name : ConfigKeys.sectionNames(s)) {
+                    if (name.equalsIgnoreCase(key)) {
+                        return " (did you mean '" + s + "." + name + "'? it belongs under " + s + ":)";
+                    }
                 }
             }
         }
@@ -331,6 +340,8 @@ public final class ConfigLoader {
         var v = ConfigKeys.valuesOf(c);
         v.put("LogLevel", c.logLevel().strip().toLowerCase(Locale.ROOT));
         v.put("TimeZoneOffset", c.timeZoneOffset().strip());
+        v.put("Auth.Metrics", c.auth().metrics().strip().toLowerCase(Locale.ROOT));
+        v.put("BranchTls.Grpc", c.branchTls().grpc().strip().toLowerCase(Locale.ROOT));
         if (c.grpcServiceConfig().isBlank()) {
             // DTM puts its default back when the key is set to '' (MustLoadConfig).
             v.put("GrpcServiceConfig", ServerConfig.defaults().grpcServiceConfig());
@@ -403,6 +414,52 @@ public final class ConfigLoader {
         rules.check("AlertWebHook", c.alertWebHook().isEmpty() || isHttpUrl(c.alertWebHook()),
                 "must be empty or an http(s) URL");
         rules.check("GrpcServiceConfig", isJsonObject(c.grpcServiceConfig()), "must be a JSON object");
+
+        // security (docs/security.md): the messages never quote a token
+        tokenRules(rules, "Auth.Tokens", c.auth().tokenList());
+        tokenRules(rules, "Auth.AdminTokens", c.auth().adminTokenList());
+        rules.check("Auth.Metrics", AuthConfig.METRICS_MODES.contains(c.auth().metrics()),
+                "must be one of " + String.join(", ", AuthConfig.METRICS_MODES));
+        ServerTlsConfig tls = c.tls();
+        rules.check("Tls.CertFile", !tls.certFile().isBlank() || tls.keyFile().isBlank(),
+                "must be set when Tls.KeyFile is set");
+        rules.check("Tls.KeyFile", !tls.keyFile().isBlank() || tls.certFile().isBlank(),
+                "must be set when Tls.CertFile is set");
+        rules.check("Tls.ClientCaFile", tls.clientCaFile().isBlank() || tls.enabled(),
+                "needs Tls.CertFile and Tls.KeyFile: client certificates are asked for only over TLS");
+        for (String path : List.of("Tls.CertFile", "Tls.KeyFile", "Tls.ClientCaFile", "BranchTls.TrustFile")) {
+            String file = (String) ConfigKeys.BY_PATH.get(path).getter().apply(c);
+            rules.check(path, file.isBlank() || readableFile(file), "must name a readable file");
+        }
+        rules.atLeast("Tls.ReloadInterval", tls.reloadInterval(), 0);
+        rules.check("BranchTls.Grpc", BranchTlsConfig.GRPC_MODES.contains(c.branchTls().grpc()),
+                "must be one of " + String.join(", ", BranchTlsConfig.GRPC_MODES));
+    }
+
+    /** The shortest token accepted: anything shorter is guessable. */
+    static final int MIN_TOKEN_LENGTH = 16;
+
+    /** RFC 6750's b64token: what may follow {@code Bearer } in a header. */
+    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._~+/-]+=*");
+
+    private static void tokenRules(Rules rules, String path, List<String> tokens) {
+        for (int i = 0; i < tokens.size(); i++) {
+            String t = tokens.get(i);
+            String which = tokens.size() == 1 ? "the token" : "token " + (i + 1) + " of " + tokens.size();
+            rules.check(path, t.length() >= MIN_TOKEN_LENGTH,
+                    "must hold tokens of at least " + MIN_TOKEN_LENGTH + " characters; " + which + " is shorter");
+            rules.check(path, TOKEN.matcher(t).matches(), "must hold tokens of the characters A-Z a-z 0-9 - . _ ~ + /"
+                    + " (and = at the end), as a bearer token is written; " + which + " has others");
+        }
+    }
+
+    private static boolean readableFile(String file) {
+        try {
+            Path p = Path.of(file);
+            return Files.isRegularFile(p) && Files.isReadable(p);
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 
     /** Collects rule failures as "Key: what is wrong (got value from where)". */

@@ -24,6 +24,9 @@ package io.jdtm.server.config;
  * @param maxPayloadBytes jdtm {@code MaxPayloadBytes}: largest payload of one branch
  * @param maxHeaderBytes jdtm {@code MaxHeaderBytes}: most bytes of branch headers (names and values) of one
  *     transaction
+ * @param auth jdtm {@code Auth}: bearer tokens for the APIs
+ * @param tls jdtm {@code Tls}: TLS on the HTTP and gRPC listeners
+ * @param branchTls jdtm {@code BranchTls}: trust for TLS calls to branches
  */
 public record ServerConfig(
         StoreConfig store,
@@ -50,12 +53,16 @@ public record ServerConfig(
         int maxSteps,
         int maxBranches,
         long maxPayloadBytes,
-        int maxHeaderBytes) {
+        int maxHeaderBytes,
+        AuthConfig auth,
+        ServerTlsConfig tls,
+        BranchTlsConfig branchTls) {
 
     public static ServerConfig defaults() {
         return new ServerConfig(StoreConfig.defaults(), 3, 35, 10, 3, 36789, 36790, 36791, 1, 1, "info", "", 3, 3,
                 "", "", "{\"loadBalancingConfig\":[{\"round_robin\":{}}]}", 4L * 1024 * 1024, 256, 64, 128,
-                1000, 4000, 1024L * 1024, 16 * 1024);
+                1000, 4000, 1024L * 1024, 16 * 1024, AuthConfig.defaults(), ServerTlsConfig.defaults(),
+                BranchTlsConfig.defaults());
     }
 
     /**
@@ -83,27 +90,48 @@ public record ServerConfig(
         return new ServerConfig(s, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, tls, branchTls);
     }
 
     public ServerConfig withHttpPort(int port) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, port,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, tls, branchTls);
     }
 
     public ServerConfig withGrpcPort(int port) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 port, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, tls, branchTls);
     }
 
     public ServerConfig withAlertWebHook(String url) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, url, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, tls, branchTls);
+    }
+
+    public ServerConfig withAuth(AuthConfig a) {
+        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
+                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
+                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, a, tls, branchTls);
+    }
+
+    public ServerConfig withTls(ServerTlsConfig t) {
+        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
+                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
+                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, t, branchTls);
+    }
+
+    public ServerConfig withBranchTls(BranchTlsConfig b) {
+        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
+                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
+                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, tls, b);
     }
 }

@@ -1,6 +1,9 @@
 package io.jdtm.server.grpc;
 
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -48,13 +51,26 @@ public final class GrpcServer implements AutoCloseable {
      * @param maxMessageBytes {@code MaxBodyBytes}: the largest request message served
      * @throws IllegalStateException when the address cannot be bound, naming it
      */
-    @SuppressWarnings("deprecation") // ProtoReflectionService is v1alpha, still what older grpcurl builds ask for
     public static GrpcServer start(TransService service, ServerMetrics metrics, String host, int port,
             long maxMessageBytes) {
+        return start(service, metrics, host, port, maxMessageBytes, InsecureServerCredentials.create(), null);
+    }
+
+    /**
+     * As above, over {@code credentials} (plaintext or TLS, {@code Tls}), with {@code guard} (the bearer-token check,
+     * or null) in front of every service.
+     */
+    @SuppressWarnings("deprecation") // ProtoReflectionService is v1alpha, still what older grpcurl builds ask for
+    public static GrpcServer start(TransService service, ServerMetrics metrics, String host, int port,
+            long maxMessageBytes, ServerCredentials credentials, ServerInterceptor guard) {
         ExecutorService executor =
                 Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jdtm-grpc-", 0).factory());
         HealthStatusManager health = new HealthStatusManager();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials);
+        if (guard != null) {
+            builder.intercept(guard);
+        }
+        Server server = builder
                 .executor(executor)
                 .maxInboundMessageSize(transportLimit(maxMessageBytes))
                 .addService(MalformedMessages.guard(ServerInterceptors.intercept(

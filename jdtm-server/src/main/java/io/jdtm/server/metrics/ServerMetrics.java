@@ -23,6 +23,7 @@ public final class ServerMetrics {
     private final Counter passJoined;
     private final Counter leaseRenewed;
     private final Counter leaseLost;
+    private final Counter authRefused;
     private final ExpositionFormats formats = ExpositionFormats.init();
 
     public ServerMetrics(String version) {
@@ -53,6 +54,14 @@ public final class ServerMetrics {
         leaseLost = Counter.builder().name("jdtm_lease_lost_total")
                 .help("Passes that stopped because another pass had taken their transaction over (a lease that"
                         + " ran out during a long pause) or its status changed under them").register(registry);
+        authRefused = Counter.builder().name("jdtm_auth_refused_total")
+                .help("API calls refused for a missing or wrong bearer token, or a normal token on an admin"
+                        + " operation (docs/security.md)").labelNames("type", "reason").register(registry);
+    }
+
+    /** One call refused by the token check; {@code type} http or grpc, {@code reason} missing, wrong, not_admin. */
+    public void authRefused(String type, String reason) {
+        authRefused.labelValues(type, reason).inc();
     }
 
     public void passJoined() {

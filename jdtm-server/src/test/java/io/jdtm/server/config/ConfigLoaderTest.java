@@ -54,7 +54,10 @@ class ConfigLoaderTest {
         "TimeZoneOffset, TIME_ZONE_OFFSET",
         "AlertWebHook, ALERT_WEB_HOOK",
         "Store.DataDir, STORE_DATA_DIR",
-        "MaxGidLength, MAX_GID_LENGTH"
+        "MaxGidLength, MAX_GID_LENGTH",
+        "Auth.AdminTokens, AUTH_ADMIN_TOKENS",
+        "Tls.ClientCaFile, TLS_CLIENT_CA_FILE",
+        "BranchTls.TrustFile, BRANCH_TLS_TRUST_FILE"
     })
     void envNameFollowsDtmRule(String yamlPath, String env) {
         assertThat(ConfigLoader.envName(yamlPath)).isEqualTo(env);
@@ -364,6 +367,91 @@ class ConfigLoaderTest {
                 """);
 
         assertThat(load(ConfigLoader.describe(c))).isEqualTo(c);
+    }
+
+    // --- security sections (docs/security.md) ----------------------------------------------------------------------
+
+    private static final String TOKEN_A = "tok-aaaaaaaaaaaaaaaaaaaa";
+    private static final String TOKEN_B = "tok-bbbbbbbbbbbbbbbbbbbb";
+
+    @Test
+    void securitySectionsAreOffByDefault() {
+        ServerConfig c = ConfigLoader.fromEnvironment(Map.of());
+
+        assertThat(c.auth().enabled()).isFalse();
+        assertThat(c.tls().enabled()).isFalse();
+        assertThat(c.branchTls().grpcTls()).isFalse();
+        assertThat(c.tls().reloadInterval()).isEqualTo(60);
+    }
+
+    @Test
+    void tokensComeFromTheEnvironmentOrTheFileAsCommaSeparatedLists() throws IOException {
+        ServerConfig env = ConfigLoader.fromEnvironment(Map.of("AUTH_TOKENS", TOKEN_A + ", " + TOKEN_B,
+                "AUTH_ADMIN_TOKENS", TOKEN_B, "AUTH_METRICS", "OPEN"));
+        ServerConfig file = load("Auth:\n  Tokens: " + TOKEN_A + "\nBranchTls:\n  Grpc: tls\n");
+
+        assertThat(env.auth().tokenList()).containsExactly(TOKEN_A, TOKEN_B);
+        assertThat(env.auth().adminTokenList()).containsExactly(TOKEN_B);
+        assertThat(env.auth().metricsOpen()).isTrue();
+        assertThat(file.auth().tokenList()).containsExactly(TOKEN_A);
+        assertThat(file.branchTls().grpcTls()).isTrue();
+    }
+
+    @Test
+    void tokensAreMaskedInTheDescriptionAndTheRecord() {
+        ServerConfig c = ConfigLoader.fromEnvironment(Map.of("AUTH_TOKENS", TOKEN_A, "AUTH_ADMIN_TOKENS", TOKEN_B));
+
+        assertThat(ConfigLoader.describe(c)).doesNotContain(TOKEN_A, TOKEN_B)
+                .contains("Auth:\n  Tokens: '******' # jdtm\n  AdminTokens: '******' # jdtm\n  Metrics: 'token'");
+        assertThat(c.toString()).doesNotContain(TOKEN_A, TOKEN_B);
+    }
+
+    @Test
+    void aBadTokenIsNamedByItsPlaceNeverQuoted() {
+        String shortOne = "q7z";
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.fromEnvironment(
+                Map.of("AUTH_TOKENS", TOKEN_A + "," + shortOne, "AUTH_ADMIN_TOKENS", "has space in it 0123456789")));
+
+        assertThat(e.problems()).hasSize(2);
+        assertThat(e.problems().get(0)).startsWith("Auth.Tokens must hold tokens of at least 16 characters; token 2 of"
+                + " 2 is shorter (got '******' from env AUTH_TOKENS)");
+        assertThat(e.problems().get(1)).startsWith("Auth.AdminTokens must hold tokens of the characters");
+        assertThat(e.getMessage()).doesNotContain(shortOne, TOKEN_A, "has space");
+    }
+
+    @Test
+    void tlsFilesComeTogetherAndMustBeReadable() throws IOException {
+        ConfigException e = rejected("""
+                Tls:
+                  CertFile: /no/such/cert.pem
+                  ClientCaFile: ca.pem
+                Auth:
+                  Metrics: sometimes
+                BranchTls:
+                  Grpc: maybe
+                """);
+
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "Tls.KeyFile must be set when Tls.CertFile is set (got '', the default)",
+                "Tls.CertFile must name a readable file (got '/no/such/cert.pem' from " + dir.resolve("conf.yml")
+                        + ":2)",
+                "Tls.ClientCaFile must name a readable file (got 'ca.pem' from " + dir.resolve("conf.yml") + ":3)",
+                "Auth.Metrics must be one of token, open (got 'sometimes' from " + dir.resolve("conf.yml") + ":5)",
+                "BranchTls.Grpc must be one of plaintext, tls (got 'maybe' from " + dir.resolve("conf.yml") + ":7)");
+    }
+
+    @Test
+    void unknownKeysInTheNewSectionsAreRejectedWithHints() throws IOException {
+        ConfigException e = rejected("""
+                Auth:
+                  Token: x
+                Tokens: y
+                """);
+
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("unknown key 'Auth.Token'")
+                .contains("did you mean 'Tokens'?").contains("valid keys in Auth: Tokens, AdminTokens, Metrics"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("unknown key 'Tokens'")
+                .contains("did you mean 'Auth.Tokens'? it belongs under Auth:"));
     }
 
     // --- documentation ---------------------------------------------------------------------------------------------

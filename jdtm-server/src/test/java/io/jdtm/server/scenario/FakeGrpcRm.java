@@ -1,12 +1,14 @@
 package io.jdtm.server.scenario;
 
 import io.grpc.HandlerRegistry;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.jdtm.protocol.grpc.RawGrpc;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -100,8 +102,8 @@ public final class FakeGrpcRm implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
 
-    private FakeGrpcRm() throws IOException {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    private FakeGrpcRm(ServerCredentials credentials) throws IOException {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), credentials)
                 .executor(executor)
                 .fallbackHandlerRegistry(new AnyMethod())
                 .build()
@@ -109,8 +111,13 @@ public final class FakeGrpcRm implements AutoCloseable {
     }
 
     public static FakeGrpcRm start() {
+        return start(InsecureServerCredentials.create());
+    }
+
+    /** An RM over these credentials, e.g. TLS ({@code TlsServerCredentials}). */
+    public static FakeGrpcRm start(ServerCredentials credentials) {
         try {
-            return new FakeGrpcRm();
+            return new FakeGrpcRm(credentials);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

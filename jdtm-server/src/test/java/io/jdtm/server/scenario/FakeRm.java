@@ -2,6 +2,8 @@ package io.jdtm.server.scenario;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
 
 /**
  * A real business service (RM) over HTTP for scenario tests: every path answers {@code 200 SUCCESS} unless a test
@@ -70,23 +73,36 @@ public final class FakeRm implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
 
-    private FakeRm() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+    private FakeRm(SSLContext tls) throws IOException {
+        InetSocketAddress at = new InetSocketAddress("127.0.0.1", 0);
+        if (tls == null) {
+            server = HttpServer.create(at, 512);
+        } else {
+            HttpsServer https = HttpsServer.create(at, 512);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();
     }
 
     public static FakeRm start() {
+        return start(null);
+    }
+
+    /** An RM over HTTPS with the certificate of {@code tls} ({@link #url} then says https). */
+    public static FakeRm start(SSLContext tls) {
         try {
-            return new FakeRm();
+            return new FakeRm(tls);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
     public String url(String path) {
-        return "http://localhost:" + server.getAddress().getPort() + path;
+        return (server instanceof HttpsServer ? "https" : "http") + "://localhost:" + server.getAddress().getPort()
+                + path;
     }
 
     /** Every later call to {@code path} gets this answer (after any scripted ones). */
