@@ -85,6 +85,8 @@ final class ConfigKeys {
             top("MaxBranches", Kind.INT, true, ServerConfig::maxBranches),
             top("MaxPayloadBytes", Kind.LONG, true, ServerConfig::maxPayloadBytes),
             top("MaxHeaderBytes", Kind.INT, true, ServerConfig::maxHeaderBytes),
+            top("ShutdownGrace", Kind.LONG, true, ServerConfig::shutdownGrace),
+            top("StoreWaitTimeout", Kind.LONG, true, ServerConfig::storeWaitTimeout),
             // security (docs/security.md); AuthConfig masks its tokens, ConfigLoader masks any key named *Token*
             section("Auth", "Tokens", Kind.STRING, c -> c.auth().tokens()),
             section("Auth", "AdminTokens", Kind.STRING, c -> c.auth().adminTokens()),
@@ -181,6 +183,8 @@ final class ConfigKeys {
                 num(v, "MaxBranches"),
                 lng(v, "MaxPayloadBytes"),
                 num(v, "MaxHeaderBytes"),
+                lng(v, "ShutdownGrace"),
+                lng(v, "StoreWaitTimeout"),
                 new AuthConfig(str(v, "Auth.Tokens"), str(v, "Auth.AdminTokens"), str(v, "Auth.Metrics")),
                 new ServerTlsConfig(str(v, "Tls.CertFile"), str(v, "Tls.KeyFile"), str(v, "Tls.ClientCaFile"),
                         lng(v, "Tls.ReloadInterval")),

@@ -408,6 +408,8 @@ public final class ConfigLoader {
             rules.check("MaxGidLength", c.maxGidLength() <= SQL_GID_COLUMN,
                     "must be at most " + SQL_GID_COLUMN + " with Store.Driver " + driver + " (the gid column size)");
         }
+        rules.atLeast("ShutdownGrace", c.shutdownGrace(), 0);
+        rules.atLeast("StoreWaitTimeout", c.storeWaitTimeout(), 0);
         rules.check("LogLevel", LOG_LEVELS.contains(c.logLevel()), "must be one of " + String.join(", ", LOG_LEVELS));
         rules.check("TimeZoneOffset", validZoneOffset(c.timeZoneOffset()),
                 "must be empty or whole hours between -18 and 18, e.g. 8 or -5");

@@ -24,6 +24,9 @@ package io.jdtm.server.config;
  * @param maxPayloadBytes jdtm {@code MaxPayloadBytes}: largest payload of one branch
  * @param maxHeaderBytes jdtm {@code MaxHeaderBytes}: most bytes of branch headers (names and values) of one
  *     transaction
+ * @param shutdownGrace jdtm {@code ShutdownGrace}: on SIGTERM/SIGINT, how long requests and passes in flight may take
+ *     to finish before the passes still running are handed back
+ * @param storeWaitTimeout jdtm {@code StoreWaitTimeout}: how long a start waits for an unreachable store; 0 = forever
  * @param auth jdtm {@code Auth}: bearer tokens for the APIs
  * @param tls jdtm {@code Tls}: TLS on the HTTP and gRPC listeners
  * @param branchTls jdtm {@code BranchTls}: trust for TLS calls to branches
@@ -54,6 +57,8 @@ public record ServerConfig(
         int maxBranches,
         long maxPayloadBytes,
         int maxHeaderBytes,
+        long shutdownGrace,
+        long storeWaitTimeout,
         AuthConfig auth,
         ServerTlsConfig tls,
         BranchTlsConfig branchTls) {
@@ -61,7 +66,7 @@ public record ServerConfig(
     public static ServerConfig defaults() {
         return new ServerConfig(StoreConfig.defaults(), 3, 35, 10, 3, 36789, 36790, 36791, 1, 1, "info", "", 3, 3,
                 "", "", "{\"loadBalancingConfig\":[{\"round_robin\":{}}]}", 4L * 1024 * 1024, 256, 64, 128,
-                1000, 4000, 1024L * 1024, 16 * 1024, AuthConfig.defaults(), ServerTlsConfig.defaults(),
+                1000, 4000, 1024L * 1024, 16 * 1024, 5, 0, AuthConfig.defaults(), ServerTlsConfig.defaults(),
                 BranchTlsConfig.defaults());
     }
 
@@ -90,48 +95,55 @@ public record ServerConfig(
         return new ServerConfig(s, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, tls, branchTls);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
+                shutdownGrace, storeWaitTimeout, auth, tls, branchTls);
     }
 
     public ServerConfig withHttpPort(int port) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, port,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, tls, branchTls);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
+                shutdownGrace, storeWaitTimeout, auth, tls, branchTls);
     }
 
     public ServerConfig withGrpcPort(int port) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 port, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, tls, branchTls);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
+                shutdownGrace, storeWaitTimeout, auth, tls, branchTls);
     }
 
     public ServerConfig withAlertWebHook(String url) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, url, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, tls, branchTls);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
+                shutdownGrace, storeWaitTimeout, auth, tls, branchTls);
     }
 
     public ServerConfig withAuth(AuthConfig a) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, a, tls, branchTls);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
+                shutdownGrace, storeWaitTimeout, a, tls, branchTls);
     }
 
     public ServerConfig withTls(ServerTlsConfig t) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, t, branchTls);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
+                shutdownGrace, storeWaitTimeout, auth, t, branchTls);
     }
 
     public ServerConfig withBranchTls(BranchTlsConfig b) {
         return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes, auth, tls, b);
+                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
+                shutdownGrace, storeWaitTimeout, auth, tls, b);
     }
 }
