@@ -6,12 +6,13 @@ import io.jdtm.server.config.ConfigException;
 import io.jdtm.server.config.ConfigLoader;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.store.StoreException;
-import io.jdtm.server.store.StoreFactory;
+import io.jdtm.server.store.StoreWait;
 import io.jdtm.server.store.TransStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.TimeZone;
@@ -28,7 +29,8 @@ import picocli.CommandLine.ParameterException;
  * the store before starting, {@code -v} version, {@code -h} help.
  *
  * <p>Start-up order, as DTM's {@code entry.Main}: load and validate the config (defaults, environment, file), apply
- * {@code TimeZoneOffset} and the log level, log the effective config with secrets masked, open the store, reset it
+ * {@code TimeZoneOffset} and the log level, log the effective config with secrets masked, open the store (waiting
+ * while it cannot be reached, up to {@code StoreWaitTimeout}; see {@link StoreWait}), reset it
  * when {@code -r} is given (then keep going, as DTM does), start the server, and run until SIGINT/SIGTERM, when a
  * shutdown hook closes the server (and with it the store).
  *
@@ -161,10 +163,16 @@ public final class Main {
 
         TransStore store;
         try {
-            store = StoreFactory.open(config.store());
+            store = StoreWait.open(config.store(), Duration.ofSeconds(config.storeWaitTimeout()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OK;
         } catch (StoreException e) {
             LOG.error("cannot open the {} store: {}", config.store().driver(), e.getMessage());
             LOG.debug("store failure", e);
+            return FAILED;
+        } catch (IllegalArgumentException e) {
+            LOG.error("cannot open the {} store: {}", config.store().driver(), e.getMessage());
             return FAILED;
         } catch (RuntimeException e) {
             LOG.error("cannot open the {} store", config.store().driver(), e);

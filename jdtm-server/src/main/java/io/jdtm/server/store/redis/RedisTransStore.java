@@ -133,7 +133,9 @@ public final class RedisTransStore implements TransStore {
      * Connects to {@code Store.Host:Store.Port} (with {@code Store.User}/{@code Store.Password} when set).
      *
      * @throws IllegalArgumentException when the host names several nodes (cluster mode) or the port is missing
-     * @throws StoreException when Redis cannot be reached
+     * @throws StoreUnavailableException when Redis cannot be reached or is still loading: the same call may
+     *         succeed later
+     * @throws StoreException when Redis refused the connection (credentials)
      */
     public static RedisTransStore open(StoreConfig cfg) {
         Objects.requireNonNull(cfg, "cfg");
@@ -170,12 +172,40 @@ public final class RedisTransStore implements TransStore {
         } catch (RedisException e) {
             client.shutdown();
             resources.shutdown();
-            throw new StoreException("cannot reach redis at " + host + ":" + cfg.port() + ": " + e.getMessage(), e);
+            throw openFailure("cannot reach redis at " + host + ":" + cfg.port(), e);
         }
         String where = "redis://" + host + ":" + cfg.port() + " prefix " + prefix;
         LOG.info("redis store opened: {} (DataExpire {}s, FinishedDataExpire {}s)", where, cfg.dataExpire(),
                 cfg.finishedDataExpire());
         return new RedisTransStore(resources, client, conn, prefix, cfg.dataExpire(), cfg.finishedDataExpire(), where);
+    }
+
+    /**
+     * Why {@link #open} failed: a {@link StoreUnavailableException} when Redis could not be reached or is not ready
+     * (refused, reset, timed out, {@code LOADING}, {@code BUSY}: worth waiting for), a {@link StoreException} when it
+     * answered and refused us (wrong password or user, missing permission): waiting does not fix that. One line,
+     * with the innermost reason (Lettuce's own message is only "Unable to connect to host:port").
+     */
+    static StoreException openFailure(String what, RedisException e) {
+        boolean refused = false;
+        boolean unreachable = false;
+        String why = e.getMessage();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            if (t instanceof RedisLoadingException || t instanceof RedisBusyException) {
+                unreachable = true;
+            } else if (t instanceof RedisCommandExecutionException) {
+                refused = true; // WRONGPASS, NOAUTH, NOPERM, ERR AUTH ...: Redis answered
+            } else if (t instanceof RedisConnectionException || t instanceof RedisCommandTimeoutException
+                    || t instanceof IOException) {
+                unreachable = true;
+            }
+            if (t != e && !m.isEmpty()) {
+                why = m;
+            }
+        }
+        String message = what + ": " + why;
+        return unreachable && !refused ? new StoreUnavailableException(message, e) : new StoreException(message, e);
     }
 
     @Override

@@ -131,6 +131,30 @@ class MariaDbSchemaTest {
     }
 
     /** Applied versions (the schema-creation and baseline markers are rows too). */
+    @Test
+    void aMigrationCutOffHalfwayByAnEarlierStartIsRunAgain() throws Exception {
+        try (JdbcTransStore s = JdbcTransStore.open(cfg)) {
+            s.ping();
+        }
+        // What an earlier start leaves when its connection dropped inside V2 on MySQL/MariaDB (DDL is not
+        // transactional there): one column added, the next not, and Flyway's record of a failed V2.
+        try (Connection c = AdminSql.mariadb(cfg.db())) {
+            AdminSql.exec(c, "ALTER TABLE trans_global DROP COLUMN rollback_reason",
+                    "UPDATE jdtm_schema_history SET success = 0 WHERE version = '2'");
+        }
+
+        try (JdbcTransStore s = JdbcTransStore.open(cfg)) {
+            s.ping();
+        }
+
+        try (Connection c = AdminSql.mariadb(cfg.db())) {
+            assertThat(AdminSql.column(c, "SELECT column_name FROM information_schema.columns WHERE table_schema = '"
+                    + cfg.db() + "' AND table_name = 'trans_global'")).contains("rollback_reason", "result", "ext_data");
+            assertThat(AdminSql.column(c, "SELECT concat(version, ' ', success) FROM jdtm_schema_history"
+                    + " WHERE version IS NOT NULL ORDER BY installed_rank")).containsExactly("1 1", "2 1");
+        }
+    }
+
     private List<String> versions() throws Exception {
         return history().stream().filter(r -> !r.startsWith("-")).map(r -> r.substring(0, r.indexOf(' '))).toList();
     }
