@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A running transaction manager: the HTTP API on {@link #httpPort()}, the gRPC API on {@link #grpcPort()} and the
  * poller, over one {@link TransStore}. Start one with {@link #start(ServerConfig, TransStore)} or
- * {@link #builder(ServerConfig, TransStore)}; {@link #close()} stops the APIs and the poller and closes the store.
- * Several instances may run in one JVM (tests; give them {@code HttpPort} and {@code GrpcPort} 0) or share one store
- * across processes.
+ * {@link #builder(ServerConfig, TransStore)}; {@link #close()} stops it cleanly (see {@link #stop(Duration)}) and
+ * closes the store. Several instances may run in one JVM (tests; give them {@code HttpPort} and {@code GrpcPort} 0)
+ * or share one store across processes.
  */
 public final class JdtmServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdtmServer.class);
@@ -49,6 +49,7 @@ public final class JdtmServer implements AutoCloseable {
     private final WebServer web;
     private final GrpcServer grpc;
     private final ServerTls tls;
+    private boolean stopped;
 
     private JdtmServer(Builder b) {
         this.config = b.config;
@@ -74,6 +75,8 @@ public final class JdtmServer implements AutoCloseable {
                     .port(config.httpPort())
                     // HttpApi answers bodies over MaxBodyBytes with a readable 413; only far larger ones are cut off
                     .maxPayloadSize(Math.max(HARD_BODY_LIMIT, config.maxBodyBytes()))
+                    // how long stop() lets requests in progress finish; idle keep-alive connections close at once
+                    .shutdownGracePeriod(Duration.ofSeconds(config.shutdownGrace()))
                     .shutdownHook(false)
                     // HTTP/1.1 and HTTP/1.0 (Helidon alone refuses 1.0), and JSON answers to malformed requests
                     .protocolsDiscoverServices(false)
@@ -210,17 +213,57 @@ public final class JdtmServer implements AutoCloseable {
         return config;
     }
 
+    /** {@link #stop(Duration)} with {@code ShutdownGrace}. */
     @Override
     public void close() {
+        stop(Duration.ofSeconds(config.shutdownGrace()));
+    }
+
+    /**
+     * Stops cleanly, within about {@code grace}: the listeners close (new HTTP connections are refused, new gRPC
+     * calls answered {@code UNAVAILABLE}) and the poller stops claiming; requests and passes in progress get
+     * {@code grace} to finish. A pass stops before its next branch call and releases its lease due at once (it is
+     * "handed back"), so another instance on the same store continues the transaction at once; a pass whose branch
+     * call outlasts {@code grace} keeps its lease only until that call's timeout. Then the branch clients and the
+     * store close. Idempotent; a concurrent call waits for the first.
+     */
+    public synchronized void stop(Duration grace) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        long start = System.nanoTime();
+        log.info("stopping jdtm: no new requests; requests and passes in progress get up to {} ms", grace.toMillis());
+        service.stopPasses();
+        // the listeners close now and wait for their requests in progress (at most grace), which mostly wait for
+        // passes: in parallel with the wait for the passes below
+        Thread http = Thread.ofPlatform().name("jdtm-stop-http").start(web::stop);
+        Thread rpc = Thread.ofPlatform().name("jdtm-stop-grpc").start(() -> grpc.close(grace));
         poller.close();
         housekeeper.close();
-        web.stop();
-        grpc.close();
+        Duration left = grace.minusNanos(System.nanoTime() - start);
+        TransService.StopReport r = service.awaitPasses(left.isNegative() ? Duration.ZERO : left);
+        join(http, grace);
+        join(rpc, grace);
         caller.close();
         if (tls != null) {
             tls.close();
         }
         store.close();
-        log.info("jdtm stopped");
+        log.info("jdtm stopped in {} ms: {} transaction(s) handed back{}",
+                Duration.ofNanos(System.nanoTime() - start).toMillis(), r.handedBack(),
+                r.stillRunning() == 0 ? "" : "; " + r.stillRunning() + " pass(es) still in a branch call after the"
+                        + " grace period, " + r.leasesCut() + " lease(s) cut to the call's timeout");
+    }
+
+    private static void join(Thread t, Duration grace) {
+        try {
+            // the listener's own grace ran in parallel with the passes: a little more is all it can still need
+            if (!t.join(grace.plusSeconds(2))) {
+                log.warn("{} did not finish; going on", t.getName());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.TimeZone;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -30,12 +29,14 @@ import picocli.CommandLine.ParameterException;
  *
  * <p>Start-up order, as DTM's {@code entry.Main}: load and validate the config (defaults, environment, file), apply
  * {@code TimeZoneOffset} and the log level, log the effective config with secrets masked, open the store (waiting
- * while it cannot be reached, up to {@code StoreWaitTimeout}; see {@link StoreWait}), reset it
- * when {@code -r} is given (then keep going, as DTM does), start the server, and run until SIGINT/SIGTERM, when a
- * shutdown hook closes the server (and with it the store).
+ * while it cannot be reached, up to {@code StoreWaitTimeout}; see {@link StoreWait}), reset it when {@code -r} is
+ * given (then keep going, as DTM does), start the server, and run until SIGTERM or SIGINT (see
+ * {@link StopSignals}), when the server stops cleanly within {@code ShutdownGrace} ({@link JdtmServer#stop}).
  *
- * <p>Exit codes: 0 after {@code -v}/{@code -h} or a clean shutdown; 2 for a bad command line or configuration
- * (message only, no stack trace); 1 when the store or the server fails to start.
+ * <p>Exit codes: 0 after {@code -v}/{@code -h}, a clean stop, or a stop requested while waiting for the store; 2 for
+ * a bad command line or configuration (message only, no stack trace); 1 when the store or the server fails to start
+ * (the store refused, or stayed unreachable for {@code StoreWaitTimeout}), or when a stop overran its grace period
+ * by {@link #STOP_OVERRUN}; 128 + the signal number when a second signal cuts a stop short.
  */
 public final class Main {
 
@@ -45,6 +46,9 @@ public final class Main {
     public static final int FAILED = 1;
     /** Bad flags or bad configuration: the operator has to fix something. */
     public static final int USAGE = 2;
+
+    /** How long a stop may take beyond {@code ShutdownGrace} before the process exits anyway (exit code 1). */
+    static final Duration STOP_OVERRUN = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
@@ -103,10 +107,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.getenv(), System.out, System.err);
-        if (code != OK) {
-            System.exit(code);
-        }
+        // always exit explicitly: a store attempt abandoned by a stop may still hold a non-daemon thread
+        System.exit(run(args, System.getenv(), System.out, System.err));
     }
 
     /**
@@ -161,11 +163,13 @@ public final class Main {
         LOG.info("config{} (log level {}):\n{}", flags.config == null ? "" : " file " + flags.config, level,
                 ConfigLoader.describe(config).stripTrailing());
 
+        StopSignals signals = StopSignals.install();
         TransStore store;
+        signals.interruptOnStop(Thread.currentThread());
         try {
             store = StoreWait.open(config.store(), Duration.ofSeconds(config.storeWaitTimeout()));
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            LOG.info("{} while waiting for the store: stopped", signals.signal());
             return OK;
         } catch (StoreException e) {
             LOG.error("cannot open the {} store: {}", config.store().driver(), e.getMessage());
@@ -177,6 +181,9 @@ public final class Main {
         } catch (RuntimeException e) {
             LOG.error("cannot open the {} store", config.store().driver(), e);
             return FAILED;
+        } finally {
+            signals.interruptOnStop(null);
+            Thread.interrupted(); // a signal that came just as the store opened is seen by await() below
         }
 
         JdtmServer server;
@@ -192,23 +199,21 @@ public final class Main {
             return FAILED;
         }
 
-        var stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jdtm-shutdown").unstarted(() -> {
-            LOG.info("shutting down jdtm server...");
-            try {
-                server.close();
-            } finally {
-                stopped.countDown();
-            }
-        }));
+        // Where the signals could not be taken over (and for SIGHUP, or System.exit elsewhere), the JVM's shutdown
+        // still stops the server cleanly; after a clean stop this finds it stopped and returns at once.
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jdtm-shutdown").unstarted(server::close));
         LOG.info("jdtm is running: {} and gRPC localhost:{} (store {})", server.dtmUrl(), server.grpcPort(),
                 store.name());
-        // The server's threads may all be virtual (daemon) threads: main must stay alive or the JVM exits at once.
         try {
-            stopped.await();
+            signals.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        Duration grace = Duration.ofSeconds(config.shutdownGrace());
+        LOG.info("{}: stopping jdtm (ShutdownGrace {} s; a second signal exits at once)", signals.signal(),
+                grace.toSeconds());
+        StopSignals.deadline(grace.plus(STOP_OVERRUN), FAILED);
+        server.stop(grace);
         return OK;
     }
 

@@ -39,7 +39,10 @@ public record Problem(Kind kind, String message) {
         NOT_FOUND,
         /** The request is larger than allowed (HTTP 413, gRPC RESOURCE_EXHAUSTED). */
         TOO_LARGE,
-        /** The store cannot be reached right now; retry (HTTP 503, gRPC UNAVAILABLE, JSON-RPC -32000). */
+        /**
+         * The store cannot be reached right now, or this server is stopping; retry (HTTP 503, gRPC UNAVAILABLE,
+         * JSON-RPC -32000).
+         */
         UNAVAILABLE,
         /** Anything else (HTTP 500, gRPC INTERNAL or UNKNOWN, JSON-RPC -32603). */
         INTERNAL
@@ -54,6 +57,7 @@ public record Problem(Kind kind, String message) {
                 case BAD_REQUEST -> Kind.BAD_REQUEST;
                 case NOT_FOUND -> Kind.NOT_FOUND;
                 case TOO_LARGE -> Kind.TOO_LARGE;
+                case UNAVAILABLE -> Kind.UNAVAILABLE;
                 case ERROR -> Kind.INTERNAL;
             }, d.getMessage());
         }

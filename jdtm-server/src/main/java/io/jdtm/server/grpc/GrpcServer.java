@@ -15,6 +15,7 @@ import io.jdtm.server.metrics.ServerMetrics;
 import io.jdtm.server.trans.TransService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,8 @@ import java.util.concurrent.TimeUnit;
 public final class GrpcServer implements AutoCloseable {
     /** Messages beyond this are refused by the transport without being read, as the HTTP server's hard limit. */
     static final long HARD_MESSAGE_LIMIT = 64L * 1024 * 1024;
-    private static final long SHUTDOWN_GRACE_SECONDS = 5;
+    /** How long {@link #close()} lets calls in progress finish. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     private final Server server;
     private final HealthStatusManager health;
@@ -101,18 +103,23 @@ public final class GrpcServer implements AutoCloseable {
         return server.getPort();
     }
 
-    /**
-     * Health answers {@code NOT_SERVING} at once; calls in progress get {@value #SHUTDOWN_GRACE_SECONDS} s to
-     * finish, then are cancelled.
-     */
+    /** {@link #close(Duration)} with 5 seconds. */
     @Override
     public void close() {
+        close(SHUTDOWN_GRACE);
+    }
+
+    /**
+     * Health answers {@code NOT_SERVING} and new calls are refused ({@code UNAVAILABLE}) at once; calls in progress
+     * get {@code grace} to finish, then are cancelled.
+     */
+    public void close(Duration grace) {
         health.enterTerminalState();
         server.shutdown();
         try {
-            if (!server.awaitTermination(SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS)) {
+            if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 server.shutdownNow();
-                server.awaitTermination(SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS);
+                server.awaitTermination(1, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             server.shutdownNow();

@@ -19,6 +19,8 @@ public final class DtmException extends RuntimeException {
         NOT_FOUND,
         /** The body is larger than allowed (HTTP 413). */
         TOO_LARGE,
+        /** This server cannot do it right now, the same request may succeed later or elsewhere (HTTP 503). */
+        UNAVAILABLE,
         /** Anything else, including storage trouble (HTTP 500). */
         ERROR
     }
@@ -54,6 +56,10 @@ public final class DtmException extends RuntimeException {
 
     public static DtmException tooLarge(String reason) {
         return new DtmException(Kind.TOO_LARGE, reason, null);
+    }
+
+    public static DtmException unavailable(String reason) {
+        return new DtmException(Kind.UNAVAILABLE, reason, null);
     }
 
     public static DtmException error(String reason) {

@@ -45,6 +45,8 @@ final class Engine {
     final Clock clock;
     final ServerConfig config;
     final ServerMetrics metrics;
+    /** Set once when the server stops: passes start no more branch calls (see {@link #ensureLease}). */
+    private volatile boolean stopping;
 
     Engine(TransStore store, BranchCaller caller, Clock clock, ServerConfig config, ServerMetrics metrics) {
         this.store = store;
@@ -56,6 +58,15 @@ final class Engine {
 
     Instant now() {
         return clock.instant();
+    }
+
+    /** From now on every pass stops before its next branch call and is handed back. Irreversible. */
+    void stop() {
+        stopping = true;
+    }
+
+    boolean stopping() {
+        return stopping;
     }
 
     /** Base retry interval in seconds (spec §6.5). */
@@ -118,12 +129,21 @@ final class Engine {
      * when it does not. A pass calls this before each branch call (with the call's timeout) and before each
      * decision (with zero), so it never acts on a lease another TM may already have taken over.
      *
+     * <p>Once the server is stopping ({@link #stop}), a pass about to start a branch call ({@code need} positive)
+     * is handed back instead, and a pass handed back decides nothing more: decisions from calls already answered
+     * are still taken while the server stops.
+     *
      * @throws LeaseLostException when the lease was lost; the pass must stop
+     * @throws PassHandedBack when the server is stopping; the pass must stop
      */
     void ensureLease(Pass p, Duration need) {
         synchronized (p) {
             if (p.lost()) {
                 throw new LeaseLostException(p.gid(), "its lease was lost or its status changed under it");
+            }
+            if (p.handedBack() || (stopping && need.isPositive())) {
+                p.markHandedBack();
+                throw new PassHandedBack(p.gid());
             }
             Instant now = now();
             if (!p.leaseUntil().isBefore(now.plus(need).plus(LEASE_MARGIN))) {
@@ -213,6 +233,7 @@ final class Engine {
     /** Calls a URL on behalf of the transaction (branch, QueryPrepared or workflow callback); no status write. */
     BranchResult call(Pass p, String url, String branchId, String op, byte[] payload) {
         ensureLease(p, requestTimeout(p));
+        p.callStarted(now().plus(requestTimeout(p)));
         TransGlobal g = p.global();
         BranchCall c = new BranchCall(url, g.gid(), g.transType().wire(), branchId, op, payload, g.protocol(),
                 g.options().branchHeaders(), requestTimeout(p));

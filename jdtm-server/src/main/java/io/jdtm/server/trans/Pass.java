@@ -18,6 +18,9 @@ final class Pass {
     private final String token;
     private Instant leaseUntil;
     private boolean lost;
+    private boolean handedBack;
+    /** When the latest branch call this pass started times out; null before its first call. */
+    private Instant callsUntil;
     private Instant lastTouch;
     private long interval;
     /** The next try the pass decided, or null when it touched nothing (then the lease's end stays the schedule). */
@@ -80,6 +83,27 @@ final class Pass {
 
     synchronized void markLost() {
         this.lost = true;
+    }
+
+    /** Whether the pass stopped before a branch call because the server is stopping (see {@link PassHandedBack}). */
+    synchronized boolean handedBack() {
+        return handedBack;
+    }
+
+    synchronized void markHandedBack() {
+        this.handedBack = true;
+    }
+
+    /** Records a branch call that may run until {@code timeoutAt}. */
+    synchronized void callStarted(Instant timeoutAt) {
+        if (callsUntil == null || timeoutAt.isAfter(callsUntil)) {
+            callsUntil = timeoutAt;
+        }
+    }
+
+    /** When every branch call this pass started has timed out at the latest; null when it started none. */
+    synchronized Instant callsUntil() {
+        return callsUntil;
     }
 
     synchronized long interval() {

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -38,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * Every pass starts from the stored state read after it took the lease, never from another pass's memory.
+ *
+ * <p><b>Stopping.</b> Once {@link Engine#stop} was called no pass starts here, and every running pass ends before
+ * its next branch call ({@link PassHandedBack}); its lease is released due at once, so another TM instance takes the
+ * transaction over without waiting for the lease to run out. {@link #awaitIdle} waits for the passes still running;
+ * {@link #cutLeases} shortens the leases of those that outlast the wait to what their branch calls in flight need.
  */
 final class Passes {
     private static final Logger log = LoggerFactory.getLogger(Passes.class);
@@ -49,6 +55,9 @@ final class Passes {
     private final String instance = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong seq = new AtomicLong();
     private final ConcurrentHashMap<String, Slot> active = new ConcurrentHashMap<>();
+    /** Notified whenever a slot ends while the server stops. */
+    private final Object idle = new Object();
+    private final AtomicInteger handedBack = new AtomicInteger();
 
     Passes(Engine e, Map<TransType, TransProcessor> processors) {
         this.e = e;
@@ -101,6 +110,12 @@ final class Passes {
      * as other callers asked for meanwhile; or, when one runs, asks it for another pass and waits for the end.
      */
     Result drive(Start s) {
+        if (e.stopping()) {
+            if (s.token() != null) {
+                handBack(s.gid(), s.token(), s.global());
+            }
+            return new Result(null, stopping(s.gid()), false);
+        }
         Slot mine = new Slot();
         Slot cur;
         while ((cur = active.putIfAbsent(s.gid(), mine)) != null) {
@@ -119,6 +134,11 @@ final class Passes {
         } finally {
             mine.close(last);
             active.remove(s.gid(), mine);
+            if (e.stopping()) {
+                synchronized (idle) {
+                    idle.notifyAll();
+                }
+            }
         }
         return last;
     }
@@ -168,9 +188,15 @@ final class Passes {
                 g = adjust.apply(g);
                 adjust = null;
             }
-            last = runOne(g, branches, token);
+            last = runOne(slot, g, branches, token);
             String next = slot.next();
             if (next == null) {
+                return last;
+            }
+            if (e.stopping()) {
+                if (!next.isEmpty()) {
+                    handBack(gid, next, last.global());
+                }
                 return last;
             }
             token = next.isEmpty() ? null : next;
@@ -180,13 +206,16 @@ final class Passes {
     }
 
     /** One pass under the lease {@code token}, then the release of the lease with the schedule it decided. */
-    private Result runOne(TransGlobal g, List<TransBranch> branches, String token) {
+    private Result runOne(Slot slot, TransGlobal g, List<TransBranch> branches, String token) {
         Pass p = new Pass(g, e.now(), token, g.nextCronTime());
+        slot.current = p;
         RuntimeException error = null;
         boolean ok = false;
         try {
             processors.get(g.transType()).processOnce(e, p, branches);
             ok = true;
+        } catch (PassHandedBack h) {
+            ok = true; // whatever else the pass threw is seen through p.handedBack() below
         } catch (MsgProcessor.QuietStop q) {
             ok = true;
         } catch (LeaseLostException lost) {
@@ -204,6 +233,10 @@ final class Passes {
                     Duration.between(g.createTime(), e.now()).toMillis() / 1000.0);
             release(p);
         }
+        if (p.handedBack() && !p.status().isFinal()) {
+            // not finished here: a waiting caller must not read this as the transaction's outcome
+            return new Result(p.global(), stopping(g.gid()), !p.lost());
+        }
         return new Result(p.global(), error, !p.lost());
     }
 
@@ -211,12 +244,120 @@ final class Passes {
         if (p.lost() || p.status().isFinal()) {
             return; // a finished row is never claimed again; a lost lease is not ours to release
         }
+        // a pass handed back is due again at once: it stopped only because this server is stopping
+        Instant next = p.handedBack() ? e.now() : p.nextCronTime();
         try {
-            e.store.release(p.gid(), p.token(), p.interval(), p.nextCronTime(), e.now());
+            e.store.release(p.gid(), p.token(), p.interval(), next, e.now());
+            if (p.handedBack()) {
+                handedBack.incrementAndGet();
+                log.debug("{}: handed back, due now", p.gid());
+            }
         } catch (StoreException ex) {
             // the lease then simply runs out and the poller takes the transaction over
             log.debug("could not release the lease of {}: {}", p.gid(), ex.getMessage());
         }
+    }
+
+    /** Releases a lease no pass used (a claim or a new transaction the stopping server will not drive), due now. */
+    private void handBack(String gid, String token, TransGlobal known) {
+        Instant now = e.now();
+        try {
+            boolean released = known != null
+                    ? e.store.release(gid, token, known.nextCronInterval(), now, now)
+                    : e.store.renew(gid, token, now); // a lease that ends now is free to take, whoever owns it
+            if (released) {
+                handedBack.incrementAndGet();
+            }
+        } catch (StoreException ex) {
+            log.debug("could not hand back the lease of {}: {}", gid, ex.getMessage());
+        }
+    }
+
+    /** What a caller waiting for a pass learns when the server stopped before the transaction finished. */
+    static DtmException stopping(String gid) {
+        return DtmException.unavailable("jdtm is stopping: transaction " + gid + " is not finished; it was handed"
+                + " back and another jdtm instance (or this one after its restart) continues it");
+    }
+
+    /**
+     * Waits until no pass runs in this process, or until {@code deadlineNanos} ({@link System#nanoTime}).
+     *
+     * @return whether every pass ended
+     */
+    boolean awaitIdle(long deadlineNanos) {
+        synchronized (idle) {
+            while (!active.isEmpty()) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    idle.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return active.isEmpty();
+                }
+            }
+            return true;
+        }
+    }
+
+    /**
+     * For every pass still running after {@link #awaitIdle}: stops it (it calls, writes and decides nothing more)
+     * and shortens its lease to what it must still cover, the end of its branch calls in flight (their timeout) and
+     * {@link Engine#LEASE_MARGIN} for a decision being written, instead of the whole lease.
+     *
+     * @return how many leases were shortened
+     */
+    int cutLeases() {
+        int cut = 0;
+        for (Slot slot : active.values()) {
+            Pass p = slot.current;
+            if (p == null) {
+                continue;
+            }
+            Instant until;
+            synchronized (p) {
+                if (p.lost() || p.status().isFinal()) {
+                    continue;
+                }
+                p.markLost();
+                Instant need = e.now().plus(Engine.LEASE_MARGIN);
+                if (p.callsUntil() != null && p.callsUntil().isAfter(need)) {
+                    need = p.callsUntil();
+                }
+                until = ceilSeconds(need);
+                if (until.isAfter(p.leaseUntil())) {
+                    until = p.leaseUntil();
+                }
+            }
+            try {
+                if (e.store.renew(p.gid(), p.token(), until)) {
+                    cut++;
+                    log.info("{}: still in a branch call; its lease now ends at {} instead of {}", p.gid(), until,
+                            p.leaseUntil());
+                }
+            } catch (StoreException ex) {
+                log.warn("{}: could not shorten its lease ({}); it ends at {}", p.gid(), ex.getMessage(),
+                        p.leaseUntil());
+            }
+        }
+        return cut;
+    }
+
+    /** How many passes were handed back (see {@link PassHandedBack}) so far. */
+    int handedBack() {
+        return handedBack.get();
+    }
+
+    /** How many transactions are being driven in this process right now. */
+    int running() {
+        return active.size();
+    }
+
+    private static Instant ceilSeconds(Instant t) {
+        Instant floor = Pass.floorSeconds(t);
+        return floor.equals(t) ? t : floor.plusSeconds(1);
     }
 
     private static Result await(Slot slot) {
@@ -233,6 +374,8 @@ final class Passes {
     /** One transaction being driven in this process, and what other callers asked of it meanwhile. */
     private static final class Slot {
         final CompletableFuture<Result> done = new CompletableFuture<>();
+        /** The pass running now, for {@link #cutLeases}. */
+        volatile Pass current;
         private boolean again;
         private String handover;
         private boolean closed;

@@ -81,6 +81,33 @@ public final class TransService {
         return engine.store;
     }
 
+    // ---------------------------------------------------------------- stopping
+
+    /** What {@link #awaitPasses} found: passes handed back, and passes that outlasted the grace period. */
+    public record StopReport(int handedBack, int stillRunning, int leasesCut) {}
+
+    /**
+     * The first step of a clean stop, irreversible: no pass starts from now on (a transaction submitted meanwhile is
+     * stored and its lease released at once), and every running pass ends before its next branch call, releasing
+     * its lease due at once. Decisions from branch calls already answered are still written. A caller waiting for
+     * such a pass ({@code wait_result}) gets an UNAVAILABLE error (HTTP 503), never a FAILURE.
+     */
+    public void stopPasses() {
+        engine.stop();
+    }
+
+    /**
+     * The second step: waits up to {@code grace} for the passes still running here (each ends when its branch
+     * call in flight answers or times out); those still running then are stopped and their leases shortened to
+     * the end of their calls in flight (see {@code Passes#cutLeases}).
+     */
+    public StopReport awaitPasses(Duration grace) {
+        boolean idle = passes.awaitIdle(System.nanoTime() + grace.toNanos());
+        int running = idle ? 0 : passes.running();
+        int cut = idle ? 0 : passes.cutLeases();
+        return new StopReport(passes.handedBack(), running, cut);
+    }
+
     // ---------------------------------------------------------------- prepare / submit / abort
 
     /** {@code POST /prepare} (spec §3.3). */
@@ -361,6 +388,9 @@ public final class TransService {
         long limit = 2 * (engine.config.requestTimeout() + 2);
         Instant deadline = engine.now().plusSeconds(limit);
         while (true) {
+            if (engine.stopping()) {
+                return new Passes.Result(last, Passes.stopping(gid), true);
+            }
             Optional<TransGlobal> g = engine.store.findGlobal(gid);
             if (g.isEmpty()) {
                 return new Passes.Result(last, null, true);
