@@ -169,6 +169,17 @@ class WebAndActuatorTest {
     }
 
     @Test
+    void probeOfAGrpcOnlyClientAsksForANewGid() {
+        try (DtmClient c = DtmClient.builder().grpcTarget(tm.grpcTarget()).build();
+                TmProbe probe = new TmProbe(c, null, Duration.ofSeconds(5))) {
+            TmProbe.Result r = probe.check();
+
+            assertThat(r.up()).as("%s", r.details()).isTrue();
+            assertThat(r.details()).containsEntry("check", "newGid").containsEntry("protocol", "grpc");
+        }
+    }
+
+    @Test
     void everyCallToTheTmIsTimedByOperationAndOutcome() {
         MeterRegistry registry = app.getBean(MeterRegistry.class);
         double before = count(registry, "newGid", "success");

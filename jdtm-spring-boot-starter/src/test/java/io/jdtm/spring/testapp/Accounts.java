@@ -6,6 +6,7 @@ import io.jdtm.spring.SpringBarrier;
 import java.io.IOException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -16,7 +17,7 @@ import org.springframework.transaction.annotation.Transactional;
  * Present only when the test gives the application a database ({@code test.schema}).
  */
 @Service
-@org.springframework.boot.autoconfigure.condition.ConditionalOnProperty("test.schema")
+@ConditionalOnProperty("test.schema")
 public class Accounts {
 
     private final ObjectProvider<JdbcTemplate> jdbc;
