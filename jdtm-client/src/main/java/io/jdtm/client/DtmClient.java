@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The entry point of the SDK: one TM address, and factories for every transaction mode. Build it once with
@@ -55,6 +56,8 @@ public final class DtmClient implements AutoCloseable {
     private final HttpClient ownedHttpClient;
     private final ObjectMapper mapper;
     private final Duration requestTimeout;
+    private final TransactionOptions defaultOptions;
+    private final UnaryOperator<Transport> transportWrapper;
 
     private DtmClient(Builder b) {
         this.channels = b.grpcCredentials == null ? new GrpcChannels()
@@ -64,19 +67,26 @@ public final class DtmClient implements AutoCloseable {
                 ? HttpClient.newBuilder().connectTimeout(b.requestTimeout).version(HttpClient.Version.HTTP_1_1).build()
                 : null;
         this.http = new Http(hc == null ? ownedHttpClient : hc, b.requestTimeout);
+        this.transportWrapper = b.transportWrapper;
         if (b.transport != null) {
-            this.transport = b.transport;
-            this.queryTransport = b.transport;
+            this.transport = wrap(b.transport);
+            this.queryTransport = transport;
         } else if (b.grpcTarget != null) {
-            this.transport = new GrpcTransport(b.grpcTarget, channels, b.requestTimeout, tmHeaders(b));
+            this.transport = wrap(new GrpcTransport(b.grpcTarget, channels, b.requestTimeout, tmHeaders(b)));
             // gRPC has no query: ask the HTTP API when the application named it
-            this.queryTransport = b.serverUrlSet ? new HttpTransport(b.serverUrl, http, tmHeaders(b)) : transport;
+            this.queryTransport = b.serverUrlSet ? wrap(new HttpTransport(b.serverUrl, http, tmHeaders(b)))
+                    : transport;
         } else {
-            this.transport = new HttpTransport(b.serverUrl, http, tmHeaders(b));
+            this.transport = wrap(new HttpTransport(b.serverUrl, http, tmHeaders(b)));
             this.queryTransport = transport;
         }
         this.mapper = b.mapper;
         this.requestTimeout = b.requestTimeout;
+        this.defaultOptions = b.defaultOptions;
+    }
+
+    private Transport wrap(Transport t) {
+        return Checks.notNull("the transport returned by wrapTransport", transportWrapper.apply(t));
     }
 
     public static Builder builder() {
@@ -104,6 +114,14 @@ public final class DtmClient implements AutoCloseable {
     /** The SDK's timeout for calls to the TM and to RMs when a transaction sets none. */
     public Duration requestTimeout() {
         return requestTimeout;
+    }
+
+    /**
+     * The options every transaction of this client starts with ({@link Builder#defaultOptions}); a transaction's own
+     * options replace them.
+     */
+    public TransactionOptions defaultOptions() {
+        return defaultOptions;
     }
 
     /**
@@ -145,7 +163,7 @@ public final class DtmClient implements AutoCloseable {
      * they are, checked ones wrapped in {@link DtmFailureException}.
      */
     public void tcc(String gid, Tcc.Body body) {
-        tcc(gid, TransactionOptions.DEFAULTS, body);
+        tcc(gid, defaultOptions, body);
     }
 
     /** {@link #tcc(String, Tcc.Body)} with options (e.g. a timeout or branch headers). */
@@ -170,7 +188,7 @@ public final class DtmClient implements AutoCloseable {
         Checks.notNull("query", query);
         String dtm = Checks.url("query parameter 'dtm'", query.get("dtm"));
         String gid = Checks.gid(query.get("gid"));
-        return new Tcc(this, transportFor(dtm), gid, TransactionOptions.DEFAULTS,
+        return new Tcc(this, transportFor(dtm), gid, defaultOptions,
                 new BranchIdGenerator(query.getOrDefault("branch_id", "")));
     }
 
@@ -180,7 +198,7 @@ public final class DtmClient implements AutoCloseable {
      * {@code abort} (the TM rolls back) and the exception is rethrown as for {@link #tcc}.
      */
     public void xa(String gid, Xa.Body body) {
-        xa(gid, TransactionOptions.DEFAULTS, body);
+        xa(gid, defaultOptions, body);
     }
 
     /** {@link #xa(String, Xa.Body)} with options. */
@@ -223,8 +241,8 @@ public final class DtmClient implements AutoCloseable {
         if (address.equals(transport.serverAddress())) {
             return transport;
         }
-        return address.contains("://") ? new HttpTransport(address, http)
-                : new GrpcTransport(address, channels, requestTimeout);
+        return wrap(address.contains("://") ? new HttpTransport(address, http)
+                : new GrpcTransport(address, channels, requestTimeout));
     }
 
     GrpcChannels channels() {
@@ -259,6 +277,8 @@ public final class DtmClient implements AutoCloseable {
         private ObjectMapper mapper = DtmJson.mapper();
         private String bearerToken;
         private ChannelCredentials grpcCredentials;
+        private TransactionOptions defaultOptions = TransactionOptions.DEFAULTS;
+        private UnaryOperator<Transport> transportWrapper = UnaryOperator.identity();
 
         private Builder() {}
 
@@ -352,6 +372,28 @@ public final class DtmClient implements AutoCloseable {
         /** The mapper that serialises payloads; default is DTM's wire mapper. */
         public Builder objectMapper(ObjectMapper m) {
             this.mapper = Checks.notNull("objectMapper", m);
+            return this;
+        }
+
+        /**
+         * The options every saga, msg, TCC, XA and workflow of this client starts with (for example branch headers
+         * sent on every TM→RM call, or {@code waitResult}); default {@link TransactionOptions#DEFAULTS}, the
+         * server's defaults. A transaction's own {@code options(...)} replace them; its single setters
+         * ({@code branchHeader}, {@code retryLimit}, …) change a copy of them.
+         */
+        public Builder defaultOptions(TransactionOptions o) {
+            this.defaultOptions = Checks.notNull("defaultOptions", o);
+            return this;
+        }
+
+        /**
+         * Wraps every transport this client talks to the TM through — the built-in HTTP or gRPC one, one given with
+         * {@link #transport}, and those made for a TM address an RM was told ({@link DtmClient#tccFromQuery}) — for
+         * example to time or log each call. The wrapper must delegate every method; it must not return {@code null}.
+         * Called once per transport, when it is made.
+         */
+        public Builder wrapTransport(UnaryOperator<Transport> wrapper) {
+            this.transportWrapper = Checks.notNull("wrapTransport", wrapper);
             return this;
         }
 

@@ -50,7 +50,7 @@ public final class Msg {
     private final String queryPrepared;
 
     Msg(DtmClient client, String gid) {
-        this(client, gid, Steps.NONE, 0, TransactionOptions.DEFAULTS, "");
+        this(client, gid, Steps.NONE, 0, client.defaultOptions(), "");
     }
 
     private Msg(DtmClient client, String gid, Steps steps, long delaySeconds, TransactionOptions options,

@@ -7,9 +7,10 @@ import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 
 /**
- * The barrier for Redis-held balances (spec §9.6), on Lettuce ({@code io.lettuce:lettuce-core}, an optional
- * dependency: add it yourself to use this class). The barrier check and the business change run in one Lua script, so
- * they are atomic. Thread-safe as Lettuce's synchronous commands are.
+ * The barrier for Redis-held balances (spec §9.6). The barrier check and the business change run in one Lua script, so
+ * they are atomic. The scripts run through {@link Scripts}: on Lettuce with {@link #over(RedisCommands)}
+ * ({@code io.lettuce:lettuce-core}, an optional dependency: add it yourself), or on any other Redis client (Spring
+ * Data Redis's {@code StringRedisTemplate}, Jedis) with {@link #of(Scripts)}. Thread-safe as the client is.
  *
  * <pre>{@code
  * RedisBarrier redis = RedisBarrier.over(connection.sync());
@@ -51,15 +52,34 @@ public final class RedisBarrier {
             return v
             """;
 
-    private final RedisCommands<String, String> redis;
+    /**
+     * How the barrier runs its Lua scripts: {@code EVAL} (or {@code EVALSHA}) of {@code script} with {@code keys} and
+     * {@code args}, answering the script's string result ({@code null} for a nil reply). Must be thread-safe when the
+     * barrier is shared.
+     */
+    @FunctionalInterface
+    public interface Scripts {
+        String eval(String script, String[] keys, String... args);
+    }
 
-    private RedisBarrier(RedisCommands<String, String> redis) {
+    private final Scripts redis;
+
+    private RedisBarrier(Scripts redis) {
         this.redis = redis;
     }
 
     /** A barrier helper over Lettuce's synchronous commands of a {@code String}-codec connection. */
     public static RedisBarrier over(RedisCommands<String, String> redis) {
-        return new RedisBarrier(Checks.notNull("redis commands", redis));
+        Checks.notNull("redis commands", redis);
+        return new RedisBarrier((script, keys, args) -> redis.eval(script, ScriptOutputType.VALUE, keys, args));
+    }
+
+    /**
+     * A barrier helper over any Redis client that can run a Lua script and answer its string result (no Lettuce
+     * needed).
+     */
+    public static RedisBarrier of(Scripts scripts) {
+        return new RedisBarrier(Checks.notNull("redis scripts", scripts));
     }
 
     /**
@@ -82,7 +102,7 @@ public final class RedisBarrier {
         String prefix = barrier.gid() + "-" + barrier.branchId() + "-";
         String b1 = prefix + barrier.op() + "-" + bid;
         String b2 = origin.isEmpty() ? "" : prefix + origin + "-" + bid;
-        String r = redis.eval(ADJUST, ScriptOutputType.VALUE, new String[] {key, b1, b2},
+        String r = redis.eval(ADJUST, new String[] {key, b1, b2},
                 Long.toString(amount), barrier.op(), origin, Long.toString(ttl));
         switch (String.valueOf(r)) {
             case "OK", "NULL_COMPENSATION" -> { }
@@ -107,7 +127,7 @@ public final class RedisBarrier {
     public void queryPrepared(BranchBarrier barrier, Duration barrierTtl) {
         Checks.notNull("barrier", barrier);
         String key = barrier.gid() + "-" + Ops.QUERY_PREPARED_BRANCH_ID + "-" + Ops.MSG + "-" + Ops.FIRST_BARRIER_ID;
-        String v = redis.eval(QUERY_PREPARED, ScriptOutputType.VALUE, new String[] {key},
+        String v = redis.eval(QUERY_PREPARED, new String[] {key},
                 Long.toString(ttlSeconds(barrierTtl)));
         if (Ops.ROLLBACK.equals(v)) {
             throw new DtmFailureException("msg " + barrier.gid() + " was not committed: roll it back", barrier.gid());

@@ -54,7 +54,7 @@ public final class Saga {
     private final String customData;
 
     Saga(DtmClient client, String gid) {
-        this(client, gid, Steps.NONE, Map.of(), false, TransactionOptions.DEFAULTS, "");
+        this(client, gid, Steps.NONE, Map.of(), false, client.defaultOptions(), "");
     }
 
     private Saga(DtmClient client, String gid, Steps steps, Map<Integer, List<Integer>> orders,

@@ -110,7 +110,7 @@ public final class Workflows {
 
     /** Registers a workflow with default options. */
     public Workflows register(String name, Workflow.Handler handler) {
-        return register(name, WorkflowOptions.DEFAULTS, handler);
+        return register(name, WorkflowOptions.builder().transactionOptions(client.defaultOptions()).build(), handler);
     }
 
     /**
