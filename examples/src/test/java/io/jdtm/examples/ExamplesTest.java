@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.JdtmServer;
-import io.jdtm.server.config.ServerConfig;
-import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.store.StoreFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -48,8 +45,7 @@ abstract class ExamplesTest {
         } catch (IllegalStateException e) {
             unavailable(e.getMessage());
         }
-        StoreConfig store = StoreConfig.defaults().withDataDir(Files.createTempDirectory("jdtm-ex").toString());
-        server = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store), StoreFactory.open(store))
+        server = JdtmServer.builder().httpPort(0).grpcPort(0).dataDir(Files.createTempDirectory("jdtm-ex"))
                 .host("127.0.0.1").poller(false).start();
         ctx = new ExampleContext(server.dtmUrl(), "127.0.0.1:" + server.grpcPort(), db, schema, 0,
                 new PrintStream(printed, true, StandardCharsets.UTF_8));

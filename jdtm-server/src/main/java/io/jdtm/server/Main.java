@@ -6,8 +6,6 @@ import io.jdtm.server.config.ConfigException;
 import io.jdtm.server.config.ConfigLoader;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.store.StoreException;
-import io.jdtm.server.store.StoreFactory;
-import io.jdtm.server.store.TransStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
@@ -159,28 +157,15 @@ public final class Main {
         LOG.info("config{} (log level {}):\n{}", flags.config == null ? "" : " file " + flags.config, level,
                 ConfigLoader.describe(config).stripTrailing());
 
-        TransStore store;
+        JdtmServer server;
         try {
-            store = StoreFactory.open(config.store());
+            server = JdtmServer.builder().config(config).resetStore(flags.reset).start();
         } catch (StoreException e) {
             LOG.error("cannot open the {} store: {}", config.store().driver(), e.getMessage());
             LOG.debug("store failure", e);
             return FAILED;
         } catch (RuntimeException e) {
-            LOG.error("cannot open the {} store", config.store().driver(), e);
-            return FAILED;
-        }
-
-        JdtmServer server;
-        try {
-            if (flags.reset) {
-                LOG.warn("-r: resetting the {} store: every transaction in it is deleted", store.name());
-                store.reset();
-            }
-            server = JdtmServer.start(config, store);
-        } catch (RuntimeException e) {
             LOG.error("cannot start jdtm", e);
-            closeQuietly(store);
             return FAILED;
         }
 
@@ -194,7 +179,7 @@ public final class Main {
             }
         }));
         LOG.info("jdtm is running: {} and gRPC localhost:{} (store {})", server.dtmUrl(), server.grpcPort(),
-                store.name());
+                server.store().name());
         // The server's threads may all be virtual (daemon) threads: main must stay alive or the JVM exits at once.
         try {
             stopped.await();
@@ -214,14 +199,6 @@ public final class Main {
         GRPC_JUL.setLevel(java.util.logging.Level.WARNING);
         // any client could flood the log with oversized messages otherwise
         GRPC_DEFRAME_JUL.setLevel(java.util.logging.Level.SEVERE);
-    }
-
-    private static void closeQuietly(TransStore store) {
-        try {
-            store.close();
-        } catch (Exception e) {
-            LOG.warn("closing the store after a failed start: {}", e.toString());
-        }
     }
 
     private static Charset charset(PrintStream s) {

@@ -1,9 +1,6 @@
 package io.jdtm.client.testing;
 
 import io.jdtm.server.JdtmServer;
-import io.jdtm.server.config.ServerConfig;
-import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.store.StoreFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +20,7 @@ public final class InProcessTm implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        StoreConfig store = StoreConfig.defaults().withDataDir(dir.toString());
-        ServerConfig cfg = ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store);
-        server = JdtmServer.builder(cfg, StoreFactory.open(store)).host("127.0.0.1").poller(false).start();
+        server = JdtmServer.builder().httpPort(0).grpcPort(0).dataDir(dir).host("127.0.0.1").poller(false).start();
     }
 
     public String dtmUrl() {
