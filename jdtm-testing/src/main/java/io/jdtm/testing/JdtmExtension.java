@@ -22,7 +22,8 @@ import org.junit.platform.commons.support.ReflectionSupport;
  * The JUnit Jupiter extension behind {@link JdtmTest @JdtmTest}: starts a {@link JdtmTestServer} per class or per
  * test method, sets the test's {@link JdtmTestServer} fields, resolves {@link JdtmTestServer} and {@link DtmClient}
  * parameters, and stops the server afterwards. The server lives in the Jupiter store of the class (or method) that
- * started it, so {@code @Nested} classes share their outer class's server. Works with JUnit Jupiter 5.10 and newer.
+ * started it, so {@code @Nested} classes share their outer class's server. Uses only extension API that JUnit Jupiter 5
+ * (5.10 and later) and 6 share.
  */
 public final class JdtmExtension
         implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
