@@ -3,9 +3,6 @@ package io.jdtm.examples;
 import io.jdtm.client.DtmClient;
 import io.jdtm.client.DtmException;
 import io.jdtm.server.JdtmServer;
-import io.jdtm.server.config.ServerConfig;
-import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.store.StoreFactory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -108,10 +105,8 @@ public final class Examples {
 
     private static JdtmServer startEmbeddedServer(PrintStream out) {
         try {
-            StoreConfig store = StoreConfig.defaults()
-                    .withDataDir(Files.createTempDirectory("jdtm-examples").toString());
-            ServerConfig cfg = ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store);
-            JdtmServer s = JdtmServer.builder(cfg, StoreFactory.open(store)).host("127.0.0.1").start();
+            JdtmServer s = JdtmServer.builder().httpPort(0).grpcPort(0)
+                    .dataDir(Files.createTempDirectory("jdtm-examples")).host("127.0.0.1").start();
             out.println("started an embedded jdtm server at " + s.dtmUrl());
             return s;
         } catch (IOException e) {

@@ -3,15 +3,11 @@ package io.jdtm.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jdtm.protocol.TransStatus;
-import io.jdtm.server.JdtmServer;
-import io.jdtm.server.config.ServerConfig;
-import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.store.StoreFactory;
+import io.jdtm.testing.JdtmTest;
+import io.jdtm.testing.JdtmTestServer;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.concurrent.ThreadLocalRandom;
@@ -26,9 +22,11 @@ import org.junit.jupiter.api.TestInstance;
  * in-process and the real database of this machine, so no example rots. Subclasses choose the database; a missing
  * one skips the tests with a message, or fails them under {@code CI=true}.
  */
+@JdtmTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class ExamplesTest {
-    private JdtmServer server;
+    /** Set by {@link JdtmTest}: the real jdtm server, in-process. */
+    private JdtmTestServer tm;
     private Database db;
     private String schema;
     private ExampleContext ctx;
@@ -40,7 +38,7 @@ abstract class ExamplesTest {
     abstract boolean postgres();
 
     @BeforeAll
-    void start() throws IOException {
+    void start() {
         db = Database.of(jdbcUrl());
         schema = "jdtm_ex_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         try {
@@ -48,10 +46,7 @@ abstract class ExamplesTest {
         } catch (IllegalStateException e) {
             unavailable(e.getMessage());
         }
-        StoreConfig store = StoreConfig.defaults().withDataDir(Files.createTempDirectory("jdtm-ex").toString());
-        server = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store), StoreFactory.open(store))
-                .host("127.0.0.1").poller(false).start();
-        ctx = new ExampleContext(server.dtmUrl(), "127.0.0.1:" + server.grpcPort(), db, schema, 0,
+        ctx = new ExampleContext(tm.dtmUrl(), tm.grpcTarget(), db, schema, 0,
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
     }
 
@@ -59,9 +54,6 @@ abstract class ExamplesTest {
     void stop() {
         if (ctx != null) {
             ctx.close();
-        }
-        if (server != null) {
-            server.close();
         }
         if (db != null) {
             try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {

@@ -9,6 +9,7 @@ import io.jdtm.server.api.HttpApi;
 import io.jdtm.server.api.TransportErrors;
 import io.jdtm.server.branch.BranchCaller;
 import io.jdtm.server.config.ServerConfig;
+import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.cron.Housekeeper;
 import io.jdtm.server.cron.Poller;
 import io.jdtm.server.grpc.GrpcServer;
@@ -18,8 +19,10 @@ import io.jdtm.server.security.BranchTls;
 import io.jdtm.server.security.GrpcAuthInterceptor;
 import io.jdtm.server.security.HttpAuthFilter;
 import io.jdtm.server.security.ServerTls;
+import io.jdtm.server.store.StoreWait;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.trans.TransService;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -30,10 +33,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running transaction manager: the HTTP API on {@link #httpPort()}, the gRPC API on {@link #grpcPort()} and the
- * poller, over one {@link TransStore}. Start one with {@link #start(ServerConfig, TransStore)} or
- * {@link #builder(ServerConfig, TransStore)}; {@link #close()} stops it cleanly (see {@link #stop(Duration)}) and
- * closes the store. Several instances may run in one JVM (tests; give them {@code HttpPort} and {@code GrpcPort} 0)
- * or share one store across processes.
+ * poller, over the store it opened from its configuration. Embed one with
+ * <pre>{@code
+ * try (JdtmServer tm = JdtmServer.builder().httpPort(0).grpcPort(0).dataDir(Path.of("tm-data")).start()) {
+ *     String url = tm.dtmUrl(); // http://localhost:<port>/api/dtmsvr
+ * }
+ * }</pre>
+ * {@link #close()} stops it cleanly (see {@link #stop(Duration)}) and closes the store. Several instances may run in one JVM (tests;
+ * give them port 0) or share one server store (PostgreSQL, MySQL, Redis) across processes. Thread-safe.
  */
 public final class JdtmServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdtmServer.class);
@@ -51,9 +58,9 @@ public final class JdtmServer implements AutoCloseable {
     private final ServerTls tls;
     private boolean stopped;
 
-    private JdtmServer(Builder b) {
-        this.config = b.config;
-        this.store = b.store;
+    private JdtmServer(Builder b, ServerConfig config, TransStore store) {
+        this.config = config;
+        this.store = store;
         ServerMetrics metrics = new ServerMetrics(Version.current());
         BearerAuth auth = BearerAuth.of(config.auth());
         BranchTls branchTls = BranchTls.of(config.branchTls());
@@ -122,26 +129,66 @@ public final class JdtmServer implements AutoCloseable {
         log.info("branch TLS: {}", branchTls);
     }
 
-    /** Starts a server over an opened store, with the system clock and the poller running. */
-    public static JdtmServer start(ServerConfig config, TransStore store) {
-        return builder(config, store).start();
+    /** A builder over {@link ServerConfig#defaults()}: DTM's ports 36789/36790, the embedded store in {@code ./jdtm-data}. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public static Builder builder(ServerConfig config, TransStore store) {
-        return new Builder(config, store);
-    }
-
-    /** Options beyond the configuration: mostly for tests. */
+    /**
+     * How to start a server: a whole configuration ({@link #config}, e.g. from {@link io.jdtm.server.config.ConfigLoader})
+     * and single settings over it, which win whatever the order of the calls. {@link #start()} opens the store the
+     * configuration names and hands it to the server, which closes it on {@link JdtmServer#close()}. Not thread-safe.
+     */
     public static final class Builder {
-        private final ServerConfig config;
-        private final TransStore store;
+        private ServerConfig config = ServerConfig.defaults();
+        private StoreConfig storeConfig;
+        private Path dataDir;
+        private Integer httpPort;
+        private Integer grpcPort;
+        private boolean resetStore;
         private Clock clock = Clock.systemUTC();
         private boolean poller = true;
         private String host = "0.0.0.0";
 
-        private Builder(ServerConfig config, TransStore store) {
-            this.config = Objects.requireNonNull(config, "config");
-            this.store = Objects.requireNonNull(store, "store");
+        private Builder() {}
+
+        /**
+         * The whole configuration; default {@link ServerConfig#defaults()}. It is used as given: check one built in
+         * code with {@link io.jdtm.server.config.ConfigLoader#validate(ServerConfig)}.
+         */
+        public Builder config(ServerConfig c) {
+            this.config = Objects.requireNonNull(c, "config");
+            return this;
+        }
+
+        /** The {@code Store} section (driver, host, credentials...), replacing the configuration's. */
+        public Builder store(StoreConfig s) {
+            this.storeConfig = Objects.requireNonNull(s, "store");
+            return this;
+        }
+
+        /** The embedded store's directory ({@code Store.DataDir}), created on first start. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir, "dataDir");
+            return this;
+        }
+
+        /** The HTTP API's port ({@code HttpPort}); 0 picks a free one, see {@link JdtmServer#httpPort()}. */
+        public Builder httpPort(int port) {
+            this.httpPort = checkPort(port);
+            return this;
+        }
+
+        /** The gRPC API's port ({@code GrpcPort}); 0 picks a free one, see {@link JdtmServer#grpcPort()}. */
+        public Builder grpcPort(int port) {
+            this.grpcPort = checkPort(port);
+            return this;
+        }
+
+        /** Whether to delete every transaction in the store before starting (the command's {@code -r}). */
+        public Builder resetStore(boolean reset) {
+            this.resetStore = reset;
+            return this;
         }
 
         /** The clock every decision is taken with (timeouts, schedules); tests move it forward. */
@@ -162,8 +209,61 @@ public final class JdtmServer implements AutoCloseable {
             return this;
         }
 
+        /** {@link #config} with the single settings applied. */
+        private ServerConfig effectiveConfig() {
+            ServerConfig c = config;
+            if (storeConfig != null) {
+                c = c.withStore(storeConfig);
+            }
+            if (dataDir != null) {
+                c = c.withStore(c.store().withDataDir(dataDir.toString()));
+            }
+            if (httpPort != null) {
+                c = c.withHttpPort(httpPort);
+            }
+            if (grpcPort != null) {
+                c = c.withGrpcPort(grpcPort);
+            }
+            return c;
+        }
+
+        /**
+         * Opens the store, resets it if asked, and starts the APIs and (unless turned off) the poller.
+         *
+         * @throws io.jdtm.server.store.StoreException when the store cannot be opened
+         * @throws IllegalArgumentException when the configuration names an unknown store driver
+         */
         public JdtmServer start() {
-            return new JdtmServer(this);
+            ServerConfig c = effectiveConfig();
+            TransStore store;
+            try {
+                // waits while a server store cannot be reached (StoreWaitTimeout); the embedded one opens at once
+                store = StoreWait.open(c.store(), Duration.ofSeconds(c.storeWaitTimeout()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreWait.Interrupted();
+            }
+            try {
+                if (resetStore) {
+                    log.warn("resetting the {} store: every transaction in it is deleted", store.name());
+                    store.reset();
+                }
+                return new JdtmServer(this, c, store);
+            } catch (RuntimeException e) {
+                try {
+                    store.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+        }
+
+        private static int checkPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port " + port + " is not between 0 (any free port) and 65535");
+            }
+            return port;
         }
     }
 

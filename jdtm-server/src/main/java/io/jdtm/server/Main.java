@@ -7,7 +7,6 @@ import io.jdtm.server.config.ConfigLoader;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.store.StoreException;
 import io.jdtm.server.store.StoreWait;
-import io.jdtm.server.store.TransStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
@@ -164,11 +163,12 @@ public final class Main {
                 ConfigLoader.describe(config).stripTrailing());
 
         StopSignals signals = StopSignals.install();
-        TransStore store;
+        JdtmServer server;
+        // a stop signal while the store is awaited (StoreWaitTimeout) ends the wait: exit 0
         signals.interruptOnStop(Thread.currentThread());
         try {
-            store = StoreWait.open(config.store(), Duration.ofSeconds(config.storeWaitTimeout()));
-        } catch (InterruptedException e) {
+            server = JdtmServer.builder().config(config).resetStore(flags.reset).start();
+        } catch (StoreWait.Interrupted e) {
             LOG.info("{} while waiting for the store: stopped", signals.signal());
             return OK;
         } catch (StoreException e) {
@@ -179,31 +179,18 @@ public final class Main {
             LOG.error("cannot open the {} store: {}", config.store().driver(), e.getMessage());
             return FAILED;
         } catch (RuntimeException e) {
-            LOG.error("cannot open the {} store", config.store().driver(), e);
+            LOG.error("cannot start jdtm", e);
             return FAILED;
         } finally {
             signals.interruptOnStop(null);
-            Thread.interrupted(); // a signal that came just as the store opened is seen by await() below
-        }
-
-        JdtmServer server;
-        try {
-            if (flags.reset) {
-                LOG.warn("-r: resetting the {} store: every transaction in it is deleted", store.name());
-                store.reset();
-            }
-            server = JdtmServer.start(config, store);
-        } catch (RuntimeException e) {
-            LOG.error("cannot start jdtm", e);
-            closeQuietly(store);
-            return FAILED;
+            Thread.interrupted(); // a signal that came just as the server started is seen by await() below
         }
 
         // Where the signals could not be taken over (and for SIGHUP, or System.exit elsewhere), the JVM's shutdown
         // still stops the server cleanly; after a clean stop this finds it stopped and returns at once.
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jdtm-shutdown").unstarted(server::close));
         LOG.info("jdtm is running: {} and gRPC localhost:{} (store {})", server.dtmUrl(), server.grpcPort(),
-                store.name());
+                server.store().name());
         try {
             signals.await();
         } catch (InterruptedException e) {
@@ -227,14 +214,6 @@ public final class Main {
         GRPC_JUL.setLevel(java.util.logging.Level.WARNING);
         // any client could flood the log with oversized messages otherwise
         GRPC_DEFRAME_JUL.setLevel(java.util.logging.Level.SEVERE);
-    }
-
-    private static void closeQuietly(TransStore store) {
-        try {
-            store.close();
-        } catch (Exception e) {
-            LOG.warn("closing the store after a failed start: {}", e.toString());
-        }
     }
 
     private static Charset charset(PrintStream s) {

@@ -29,8 +29,8 @@ public final class ServerMetrics {
     public ServerMetrics(String version) {
         Gauge info = Gauge.builder().name("dtm_server_info").help("The information of this dtm server.")
                 .labelNames("gin_version", "grpc_version").register(registry);
-        String grpc = io.grpc.Server.class.getPackage().getImplementationVersion();
-        info.labelValues("jdtm-" + version, "grpc-java-" + (grpc == null ? "unknown" : grpc)).set(1);
+        // a compile-time constant of grpc-core (the jar manifests that also carry it are merged in the runnable jar)
+        info.labelValues("jdtm-" + version, "grpc-java-" + io.grpc.internal.GrpcUtil.IMPLEMENTATION_VERSION).set(1);
         serverProcess = Counter.builder().name("dtm_server_process_total")
                 .help("All request received by dtm").labelNames("type", "api", "status").register(registry);
         responseDuration = Histogram.builder().name("dtm_server_response_duration")

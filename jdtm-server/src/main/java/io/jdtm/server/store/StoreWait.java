@@ -35,6 +35,13 @@ public final class StoreWait {
 
     private StoreWait() {}
 
+    /** The wait was ended by an interrupt (a stop signal) before the store could be opened. */
+    public static final class Interrupted extends RuntimeException {
+        public Interrupted() {
+            super("stopped while waiting for the store", null, false, false);
+        }
+    }
+
     /**
      * Opens the store {@code cfg} names ({@link StoreFactory#open}), waiting while it cannot be reached.
      *

@@ -83,8 +83,7 @@ class CleanStopTest {
     }
 
     private DtmHttp startSecondInstance(StoreConfig c) {
-        TransStore s = StoreFactory.open(c);
-        JdtmServer b = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(c), s)
+        JdtmServer b = JdtmServer.builder().config(ServerConfig.defaults().withStore(c)).httpPort(0).grpcPort(0)
                 .host("127.0.0.1").start();
         open.add(b);
         return new DtmHttp("http://localhost:" + b.httpPort());

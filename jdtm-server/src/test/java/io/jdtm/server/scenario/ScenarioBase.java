@@ -7,8 +7,6 @@ import io.jdtm.server.JdtmServer;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.Backends;
-import io.jdtm.server.store.StoreFactory;
-import io.jdtm.server.store.TransStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,8 +41,10 @@ abstract class ScenarioBase {
         testName = info.getTestMethod().map(m -> m.getName()).orElse("t");
         clock = new MovableClock();
         rm = FakeRm.start();
-        TransStore store = openStore(dir);
-        server = JdtmServer.builder(config(), store).clock(clock).poller(false).host("127.0.0.1").start();
+        StoreConfig store = storeConfig(dir);
+        // a server engine's schema/prefix is shared by the whole run: emptied before each test
+        server = JdtmServer.builder().config(config()).store(store).resetStore(!store.isEmbedded()).clock(clock)
+                .poller(false).host("127.0.0.1").start();
         api = new DtmHttp("http://localhost:" + server.httpPort());
     }
 
@@ -60,18 +60,13 @@ abstract class ScenarioBase {
 
     /**
      * The store the scenarios run on: the embedded engine by default; {@code -Djdtm.test.store=postgres|mysql|redis}
-     * runs the same scenarios on that real server (one schema/prefix per JVM run, emptied before each test).
+     * runs the same scenarios on that real server (one schema/prefix per JVM run).
      */
-    static TransStore openStore(Path dir) {
+    static StoreConfig storeConfig(Path dir) {
         String engine = System.getProperty("jdtm.test.store", "sqlite");
-        StoreConfig cfg = engine.equals("sqlite")
+        return engine.equals("sqlite")
                 ? StoreConfig.defaults().withDataDir(dir.resolve("data").toString())
                 : Backends.server(engine, "scenario");
-        TransStore store = StoreFactory.open(cfg);
-        if (!cfg.isEmbedded()) {
-            store.reset();
-        }
-        return store;
     }
 
     /** The server configuration of this test class; override to change keys. */

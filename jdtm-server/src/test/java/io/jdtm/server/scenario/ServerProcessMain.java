@@ -3,7 +3,6 @@ package io.jdtm.server.scenario;
 import io.jdtm.server.JdtmServer;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.store.StoreFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -88,7 +87,7 @@ public final class ServerProcessMain {
                 .withHttpPort(0).withGrpcPort(0)
                 .with("CronConcurrency", Integer.parseInt(a.getOrDefault("concurrency", Integer.toString(d.cronConcurrency()))))
                 .with("CronBatch", Integer.parseInt(a.getOrDefault("batch", Integer.toString(d.cronBatch()))));
-        JdtmServer server = JdtmServer.builder(c, StoreFactory.open(c.store())).host("127.0.0.1").start();
+        JdtmServer server = JdtmServer.builder().config(c).host("127.0.0.1").start();
         System.out.println("PORT " + server.httpPort());
         System.out.flush();
         Thread.currentThread().join();

@@ -10,8 +10,6 @@ import io.jdtm.server.JdtmServer;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.Backends;
-import io.jdtm.server.store.StoreFactory;
-import io.jdtm.server.store.TransStore;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -162,9 +160,7 @@ class StoreFaultTest {
     // ---------------------------------------------------------------- the scenario
 
     private void outage(String name, StoreConfig cfg, Runnable stop, Runnable start) throws Exception {
-        TransStore store = StoreFactory.open(cfg);
-        store.reset();
-        server = JdtmServer.builder(serverConfig(cfg), store).host("127.0.0.1").start();
+        server = JdtmServer.builder().config(serverConfig(cfg)).resetStore(true).host("127.0.0.1").start();
         String base = "http://127.0.0.1:" + server.httpPort();
         DtmHttp api = new DtmHttp(base);
         Load load = new Load(api, "fault-" + name + "-");

@@ -17,6 +17,7 @@ import io.jdtm.protocol.grpc.dtmgimp.DtmGrpc;
 import io.jdtm.server.JdtmServer;
 import io.jdtm.server.config.BranchTlsConfig;
 import io.jdtm.server.config.ServerConfig;
+import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.config.ServerTlsConfig;
 import io.jdtm.server.security.TestPki;
 import java.io.File;
@@ -194,7 +195,9 @@ class TlsTest {
     private JdtmServer start(ServerTlsConfig tls, BranchTlsConfig branchTls) {
         Path data = dir.resolve("data-" + open.size());
         ServerConfig c = ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withTls(tls).withBranchTls(branchTls);
-        return closing(JdtmServer.builder(c, ScenarioBase.openStore(data)).poller(false).host("127.0.0.1").start());
+        StoreConfig store = ScenarioBase.storeConfig(data);
+        return closing(JdtmServer.builder().config(c).store(store).resetStore(!store.isEmbedded()).poller(false)
+                .host("127.0.0.1").start());
     }
 
     private <T extends AutoCloseable> T closing(T c) {

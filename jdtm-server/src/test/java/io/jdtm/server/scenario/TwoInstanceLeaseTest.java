@@ -3,7 +3,6 @@ package io.jdtm.server.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jdtm.server.JdtmServer;
-import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
 
 import io.jdtm.server.scenario.FakeRm.Reply;
@@ -41,9 +40,8 @@ class TwoInstanceLeaseTest {
     }
 
     private DtmHttp start(StoreConfig cfg) {
-        TransStore store = StoreFactory.open(cfg);
-        JdtmServer s = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withGrpcPort(0), store).clock(clock)
-                .poller(false).host("127.0.0.1").start();
+        JdtmServer s = JdtmServer.builder().store(cfg).httpPort(0).grpcPort(0).clock(clock).poller(false)
+                .host("127.0.0.1").start();
         servers.add(s);
         return new DtmHttp("http://localhost:" + s.httpPort());
     }

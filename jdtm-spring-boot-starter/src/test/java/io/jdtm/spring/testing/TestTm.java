@@ -1,9 +1,7 @@
 package io.jdtm.spring.testing;
 
 import io.jdtm.server.JdtmServer;
-import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.store.StoreFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,8 +20,7 @@ public final class TestTm implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        server = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store),
-                StoreFactory.open(store)).host("127.0.0.1").poller(false).start();
+        server = JdtmServer.builder().store(store).httpPort(0).grpcPort(0).host("127.0.0.1").poller(false).start();
     }
 
     /** {@code http://127.0.0.1:<port>/api/dtmsvr}. */

@@ -6,10 +6,8 @@ import io.jdtm.client.DtmClient;
 import io.jdtm.client.TransInfo;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.JdtmServer;
-import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.Backends;
-import io.jdtm.server.store.StoreFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,8 +51,7 @@ abstract class TransferApplicationTest {
     void start() throws IOException {
         Backends.require(postgres() ? "PostgreSQL" : "MariaDB", postgres() ? 5432 : 3306);
         StoreConfig store = StoreConfig.defaults().withDataDir(Files.createTempDirectory("jdtm-spring-ex").toString());
-        tm = JdtmServer.builder(ServerConfig.defaults().withHttpPort(0).withGrpcPort(0).withStore(store),
-                StoreFactory.open(store)).host("127.0.0.1").poller(false).start();
+        tm = JdtmServer.builder().store(store).httpPort(0).grpcPort(0).host("127.0.0.1").poller(false).start();
         schema = "jdtm_spring_ex_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         // command-line arguments: they win over the application's application.properties
         app = new SpringApplicationBuilder(TransferApplication.class).run(

@@ -12,10 +12,11 @@ import com.google.protobuf.Empty;
 import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.client.testing.Backends;
 import io.jdtm.client.testing.GrpcBankRm;
-import io.jdtm.client.testing.InProcessTm;
 import io.jdtm.client.testing.grpc.BusiReply;
 import io.jdtm.client.testing.grpc.BusiReq;
 import io.jdtm.protocol.TransStatus;
+import io.jdtm.testing.JdtmTest;
+import io.jdtm.testing.JdtmTestServer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.TestInstance;
  * {@code dtm-*} metadata. The TM calls the branches over gRPC because the transactions were started over gRPC. Each
  * test asserts the TM's final state (queried over HTTP, which DTM's gRPC API lacks), the balances and the calls.
  */
+@JdtmTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GrpcEndToEndTest {
     private static final BusiReq REQ = BusiReq.newBuilder().setAmount(30).build();
@@ -37,7 +39,8 @@ class GrpcEndToEndTest {
 
     private HikariDataSource ds;
     private GrpcBankRm bank;
-    private InProcessTm tm;
+    /** Set by {@link JdtmTest}: the real jdtm server, in-process. */
+    private JdtmTestServer tm;
     private DtmClient dtm;
     private DtmClient grpcOnly;
     private Workflows workflows;
@@ -47,7 +50,6 @@ class GrpcEndToEndTest {
     void start() {
         ds = Backends.postgres();
         bank = new GrpcBankRm(ds, BarrierDialect.POSTGRES);
-        tm = new InProcessTm();
         dtm = DtmClient.builder().grpcTarget(tm.grpcTarget()).serverUrl(tm.dtmUrl()).build();
         grpcOnly = DtmClient.builder().grpcTarget(tm.grpcTarget()).build();
 
@@ -77,7 +79,6 @@ class GrpcEndToEndTest {
         if (dtm != null) {
             dtm.close();
             grpcOnly.close();
-            tm.close();
             bank.close();
             ds.close();
         }
@@ -89,16 +90,12 @@ class GrpcEndToEndTest {
         workflowRuns.set(0);
     }
 
-    private TransInfo awaitFinal(String gid) {
-        return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
-                .until(() -> dtm.query(gid).orElseThrow(), t -> t.status().isFinal());
-    }
 
     /** Runs poller rounds (everything due within a minute counts as due) until {@code gid} is final. */
     private TransInfo cronUntilFinal(String gid) {
         return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> {
-                    tm.cron(Duration.ofSeconds(60));
+                    tm.runPoller(Duration.ofSeconds(60));
                     return dtm.query(gid).orElseThrow();
                 }, t -> t.status().isFinal());
     }
@@ -149,7 +146,7 @@ class GrpcEndToEndTest {
         assertThatThrownBy(saga::submit).isInstanceOf(DtmFailureException.class)
                 .hasMessageContaining("Insufficient balance");
         assertThatThrownBy(() -> grpcOnly.query(gid)).isInstanceOf(UnsupportedOperationException.class);
-        assertThat(awaitFinal(gid).status()).isEqualTo(TransStatus.FAILED);
+        tm.awaitStatus(gid, TransStatus.FAILED);
         assertThat(bank.balances()).containsExactly(100, 100);
     }
 
@@ -158,7 +155,7 @@ class GrpcEndToEndTest {
         String gid = dtm.newGid();
         dtm.saga(gid).add(bank.url("TransOut"), bank.url("TransOutRevert"), REQ)
                 .add(bank.url("TransIn"), bank.url("TransInRevert"), REQ).submit();
-        assertThat(awaitFinal(gid).status()).isEqualTo(TransStatus.SUCCEED);
+        tm.awaitStatus(gid, TransStatus.SUCCEED);
         assertThat(bank.balances()).containsExactly(70, 130);
     }
 
@@ -167,7 +164,7 @@ class GrpcEndToEndTest {
         String gid = dtm.newGid();
         dtm.msg(gid).add(bank.url("TransIn"), REQ)
                 .doAndSubmitDb(bank.url("QueryPrepared"), ds, bank.barrierTable(), tx -> bank.debit(tx, 30));
-        assertThat(awaitFinal(gid).status()).isEqualTo(TransStatus.SUCCEED);
+        tm.awaitStatus(gid, TransStatus.SUCCEED);
         assertThat(bank.balances()).containsExactly(70, 130);
         assertThat(bank.callsOf(gid)).containsExactly("TransIn:action");
     }
@@ -214,7 +211,7 @@ class GrpcEndToEndTest {
             tcc.callBranch(REQ, bank.url("TransInTry"), bank.url("TransInConfirm"), bank.url("TransInCancel"),
                     BusiReply.getDefaultInstance());
         });
-        assertThat(awaitFinal(gid).status()).isEqualTo(TransStatus.SUCCEED);
+        tm.awaitStatus(gid, TransStatus.SUCCEED);
         assertThat(bank.balances()).containsExactly(70, 130);
         assertThat(bank.callsOf(gid)).containsExactlyInAnyOrder("TransOutTry:try", "TransInTry:try",
                 "TransOutConfirm:confirm", "TransInConfirm:confirm");
@@ -230,8 +227,7 @@ class GrpcEndToEndTest {
             tcc.callBranch(REQ, bank.url("TransInTry"), bank.url("TransInConfirm"), bank.url("TransInCancel"),
                     BusiReply.getDefaultInstance());
         })).isInstanceOf(DtmFailureException.class).hasMessageContaining("Insufficient balance");
-        TransInfo t = awaitFinal(gid);
-        assertThat(t.status()).isEqualTo(TransStatus.FAILED);
+        TransInfo t = tm.awaitStatus(gid, TransStatus.FAILED);
         assertThat(t.rollbackReason()).contains("Insufficient balance");
         assertThat(bank.balances()).containsExactly(100, 100);
         assertThat(bank.callsOf(gid)).contains("TransOutCancel:cancel", "TransInCancel:cancel");
@@ -248,7 +244,7 @@ class GrpcEndToEndTest {
             nested.callBranch(REQ, bank.url("TransInTry"), bank.url("TransInConfirm"), bank.url("TransInCancel"),
                     BusiReply.getDefaultInstance());
         });
-        assertThat(awaitFinal(gid).status()).isEqualTo(TransStatus.SUCCEED);
+        tm.awaitStatus(gid, TransStatus.SUCCEED);
         assertThat(bank.calls()).filteredOn(c -> c.context().gid().equals(gid) && c.method().equals("TransInConfirm"))
                 .singleElement().satisfies(c -> assertThat(c.context().branchId()).isEqualTo("0101"));
         assertThat(bank.balances()).containsExactly(70, 130);

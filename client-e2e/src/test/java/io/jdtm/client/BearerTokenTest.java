@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.jdtm.client.testing.InProcessTm;
 import io.jdtm.client.testing.RecordingServer;
 import io.jdtm.protocol.TransStatus;
+import io.jdtm.server.config.ServerConfig;
+import io.jdtm.testing.JdtmTestServer;
 import io.jdtm.server.config.AuthConfig;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -23,12 +24,12 @@ class BearerTokenTest {
     private static final String TOKEN = "sdk-test-token-0123456789";
     private static final Map<String, Integer> AMOUNT = Map.of("amount", 30);
 
-    private InProcessTm tm;
+    private JdtmTestServer tm;
     private RecordingServer rm;
 
     @BeforeAll
     void start() {
-        tm = new InProcessTm(c -> c.withAuth(new AuthConfig(TOKEN, "", "token")));
+        tm = JdtmTestServer.builder().config(ServerConfig.defaults().withAuth(new AuthConfig(TOKEN, "", "token"))).start();
         rm = new RecordingServer();
     }
 

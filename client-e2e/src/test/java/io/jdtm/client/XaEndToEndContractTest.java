@@ -4,13 +4,12 @@ import static io.jdtm.protocol.BranchStatus.PREPARED;
 import static io.jdtm.protocol.BranchStatus.SUCCEED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.client.testing.BankRm;
-import io.jdtm.client.testing.InProcessTm;
 import io.jdtm.protocol.TransStatus;
-import java.time.Duration;
+import io.jdtm.testing.JdtmTest;
+import io.jdtm.testing.JdtmTestServer;
 import java.util.Map;
 import javax.sql.XADataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -23,13 +22,15 @@ import org.junit.jupiter.api.TestInstance;
  * XA end to end: the AP's {@link DtmClient#xa} → the real jdtm server → RMs running {@link XaLocal} over a real
  * database's JDBC XA. Subclassed per database.
  */
+@JdtmTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class XaEndToEndContractTest {
     private static final Map<String, Integer> AMOUNT = Map.of("amount", 30);
 
     private HikariDataSource ds;
     private BankRm bank;
-    private InProcessTm tm;
+    /** Set by {@link JdtmTest}: the real jdtm server, in-process. */
+    private JdtmTestServer tm;
     private DtmClient dtm;
 
     protected abstract HikariDataSource openDataSource();
@@ -42,17 +43,12 @@ abstract class XaEndToEndContractTest {
     void start() throws Exception {
         ds = openDataSource();
         bank = new BankRm(ds, dialect());
-        tm = new InProcessTm();
-        dtm = DtmClient.builder().serverUrl(tm.dtmUrl()).build();
+        dtm = tm.client();
         bank.enableXa(dtm.xaLocal(xaDataSource()));
     }
 
     @AfterAll
     void stop() {
-        if (dtm != null) {
-            dtm.close();
-            tm.close();
-        }
         if (bank != null) {
             bank.close();
         }
@@ -66,10 +62,6 @@ abstract class XaEndToEndContractTest {
         bank.reset();
     }
 
-    private TransInfo awaitFinal(String gid) {
-        return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
-                .until(() -> dtm.query(gid).orElseThrow(), t -> t.status().isFinal());
-    }
 
     @Test
     void xaCommitsEveryBranch() {
@@ -78,8 +70,7 @@ abstract class XaEndToEndContractTest {
             xa.callBranch(AMOUNT, bank.url() + "/TransOutXa");
             xa.callBranch(AMOUNT, bank.url() + "/TransInXa");
         });
-        TransInfo t = awaitFinal(gid);
-        assertThat(t.status()).isEqualTo(TransStatus.SUCCEED);
+        TransInfo t = tm.awaitStatus(gid, TransStatus.SUCCEED);
         assertThat(t.branches()).extracting(TransInfo.Branch::op)
                 .containsExactly("rollback", "commit", "rollback", "commit");
         assertThat(t.branchStatuses()).containsExactly(PREPARED, SUCCEED, PREPARED, SUCCEED);
@@ -94,8 +85,7 @@ abstract class XaEndToEndContractTest {
             xa.callBranch(AMOUNT, bank.url() + "/TransOutXa");
             xa.callBranch(AMOUNT, bank.url() + "/TransInXa");
         })).isInstanceOf(DtmFailureException.class).hasMessageContaining("Insufficient balance");
-        TransInfo t = awaitFinal(gid);
-        assertThat(t.status()).isEqualTo(TransStatus.FAILED);
+        TransInfo t = tm.awaitStatus(gid, TransStatus.FAILED);
         assertThat(t.branchStatuses()).containsExactly(SUCCEED, PREPARED); // only the registered branch, rolled back
         assertThat(bank.balances()).containsExactly(100, 100);
     }
@@ -104,7 +94,7 @@ abstract class XaEndToEndContractTest {
     void phase2IsIdempotent() {
         String gid = dtm.newGid();
         dtm.xa(gid, xa -> xa.callBranch(AMOUNT, bank.url() + "/TransOutXa"));
-        awaitFinal(gid);
+        tm.awaitStatus(gid, TransStatus.SUCCEED);
         // the TM retries a commit whose answer it lost: the unknown xid counts as done
         XaLocal xa = dtm.xaLocal(uncheckedXa()).withBarrierTable(bank.barrierTable());
         xa.handle(Map.of("gid", gid, "branch_id", "01", "op", "commit"), null);

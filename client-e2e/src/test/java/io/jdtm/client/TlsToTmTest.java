@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.grpc.TlsChannelCredentials;
-import io.jdtm.client.testing.InProcessTm;
 import io.jdtm.client.testing.RecordingServer;
 import io.jdtm.protocol.TransStatus;
+import io.jdtm.server.config.ServerConfig;
+import io.jdtm.testing.JdtmTestServer;
 import io.jdtm.server.config.ServerTlsConfig;
 import io.jdtm.server.security.TestPki;
 import java.io.IOException;
@@ -31,7 +32,7 @@ class TlsToTmTest {
 
     @TempDir
     static Path dir;
-    private InProcessTm tm;
+    private JdtmTestServer tm;
     private RecordingServer rm;
     private HttpClient trusting;
 
@@ -39,8 +40,8 @@ class TlsToTmTest {
     void start() {
         CA.server().writeTo(dir.resolve("cert.pem"), dir.resolve("key.pem"));
         CA.writeTo(dir.resolve("ca.pem"));
-        tm = new InProcessTm(c -> c.withTls(new ServerTlsConfig(dir.resolve("cert.pem").toString(),
-                dir.resolve("key.pem").toString(), "", 0)));
+        tm = JdtmTestServer.builder().config(ServerConfig.defaults().withTls(new ServerTlsConfig(dir.resolve("cert.pem").toString(),
+                dir.resolve("key.pem").toString(), "", 0))).start();
         rm = new RecordingServer();
         trusting = HttpClient.newBuilder().sslContext(TestPki.context(CA, null)).build();
     }

@@ -7,10 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.client.testing.Backends;
 import io.jdtm.client.testing.BankRm;
-import io.jdtm.client.testing.InProcessTm;
 import io.jdtm.client.testing.RecordingServer;
 import io.jdtm.protocol.BranchStatus;
 import io.jdtm.protocol.TransStatus;
+import io.jdtm.testing.JdtmTest;
+import io.jdtm.testing.JdtmTestServer;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -28,13 +29,15 @@ import org.junit.jupiter.api.TestInstance;
  * move money in PostgreSQL behind the barrier. The workflow callback URL is served by the same HTTP server and wired
  * to {@link Workflows#handleCallback}, so a poller round of the TM really resumes workflows.
  */
+@JdtmTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WorkflowTest {
     private static final Map<String, Integer> AMOUNT = Map.of("amount", 30);
 
     private HikariDataSource ds;
     private BankRm bank;
-    private InProcessTm tm;
+    /** Set by {@link JdtmTest}: the real jdtm server, in-process. */
+    private JdtmTestServer tm;
     private DtmClient dtm;
     private Workflows workflows;
     private final AtomicInteger localSteps = new AtomicInteger();
@@ -44,8 +47,7 @@ class WorkflowTest {
     void start() {
         ds = Backends.postgres();
         bank = new BankRm(ds, BarrierDialect.POSTGRES);
-        tm = new InProcessTm();
-        dtm = DtmClient.builder().serverUrl(tm.dtmUrl()).build();
+        dtm = tm.client();
         workflows = dtm.workflows(bank.http.url() + "/api/wf/resume");
         bank.http.on("/api/wf/resume", r -> workflows.handleCallback(r.query(), r.body().getBytes(UTF_8)));
         String svc = bank.url();
@@ -106,9 +108,7 @@ class WorkflowTest {
 
     @AfterAll
     void stop() {
-        if (dtm != null) {
-            dtm.close();
-            tm.close();
+        if (bank != null) {
             bank.close();
             ds.close();
         }
@@ -224,7 +224,7 @@ class WorkflowTest {
         assertThat(localSteps).hasValue(1);
 
         bank.heal();
-        assertThat(tm.cron(Duration.ofSeconds(1000))).isEqualTo(1);
+        assertThat(tm.runPoller(Duration.ofSeconds(1000))).isEqualTo(1);
 
         RecordingServer.Request callback = bank.http.requests("/api/wf/resume").getLast();
         assertThat(callback.query()).containsEntry("gid", gid).containsEntry("op", "local-then-http")
@@ -282,7 +282,7 @@ class WorkflowTest {
         assertThat(info(gid).status()).isEqualTo(TransStatus.PREPARED);
 
         bank.heal(); // the RM works again: a re-sent Try would now reach the barrier and answer 200
-        assertThat(tm.cron(Duration.ofSeconds(1000))).isEqualTo(1);
+        assertThat(tm.runPoller(Duration.ofSeconds(1000))).isEqualTo(1);
 
         TransInfo t = info(gid);
         assertThat(t.status()).isEqualTo(TransStatus.FAILED);

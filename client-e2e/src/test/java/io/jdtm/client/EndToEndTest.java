@@ -10,8 +10,9 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.client.testing.Backends;
 import io.jdtm.client.testing.BankRm;
-import io.jdtm.client.testing.InProcessTm;
 import io.jdtm.protocol.TransStatus;
+import io.jdtm.testing.JdtmTest;
+import io.jdtm.testing.JdtmTestServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,28 +26,27 @@ import org.junit.jupiter.api.TestInstance;
  * Every mode end to end: SDK → the real jdtm server (in-process, HTTP) → a real RM over HTTP whose handlers move
  * money in PostgreSQL behind the barrier. Each test asserts the TM's final state and the balances.
  */
+@JdtmTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EndToEndTest {
     private static final Map<String, Integer> AMOUNT = Map.of("amount", 30);
 
     private HikariDataSource ds;
     private BankRm bank;
-    private InProcessTm tm;
+    /** Set by {@link JdtmTest}: the real jdtm server, in-process. */
+    private JdtmTestServer tm;
     private DtmClient dtm;
 
     @BeforeAll
     void start() {
         ds = Backends.postgres();
         bank = new BankRm(ds, BarrierDialect.POSTGRES);
-        tm = new InProcessTm();
-        dtm = DtmClient.builder().serverUrl(tm.dtmUrl()).build();
+        dtm = tm.client();
     }
 
     @AfterAll
     void stop() {
-        if (dtm != null) {
-            dtm.close();
-            tm.close();
+        if (bank != null) {
             bank.close();
             ds.close();
         }
@@ -57,10 +57,6 @@ class EndToEndTest {
         bank.reset();
     }
 
-    private TransInfo awaitFinal(String gid) {
-        return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
-                .until(() -> dtm.query(gid).orElseThrow(), t -> t.status().isFinal());
-    }
 
     private List<String> callsOf(String gid) {
         return bank.http.requests().stream().filter(r -> gid.equals(r.query().get("gid")))
@@ -108,7 +104,7 @@ class EndToEndTest {
         String gid = dtm.newGid();
         dtm.saga(gid).add(bank.url() + "/TransOut", bank.url() + "/TransOutRevert", AMOUNT)
                 .add(bank.url() + "/TransIn", bank.url() + "/TransInRevert", AMOUNT).submit();
-        assertThat(awaitFinal(gid).status()).isEqualTo(TransStatus.SUCCEED);
+        tm.awaitStatus(gid, TransStatus.SUCCEED);
         assertThat(bank.balances()).containsExactly(70, 130);
     }
 
@@ -128,8 +124,7 @@ class EndToEndTest {
         String gid = dtm.newGid();
         dtm.msg(gid).add(bank.url() + "/TransIn", AMOUNT)
                 .doAndSubmitDb(bank.url() + "/QueryPrepared", ds, bank.barrierTable(), tx -> bank.debit(tx, 30));
-        TransInfo t = awaitFinal(gid);
-        assertThat(t.status()).isEqualTo(TransStatus.SUCCEED);
+        TransInfo t = tm.awaitStatus(gid, TransStatus.SUCCEED);
         assertThat(t.branchStatuses()).containsExactly(SUCCEED);
         assertThat(bank.balances()).containsExactly(70, 130);
     }
@@ -155,7 +150,7 @@ class EndToEndTest {
         // the AP "crashed" before its local transaction: the TM asks QueryPrepared once the timeout passed
         TransInfo t = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> {
-                    tm.cron(Duration.ofSeconds(60));
+                    tm.runPoller(Duration.ofSeconds(60));
                     return dtm.query(gid).orElseThrow();
                 }, x -> x.status().isFinal());
         assertThat(t.status()).isEqualTo(TransStatus.FAILED);
@@ -174,7 +169,7 @@ class EndToEndTest {
         assertThat(msg.gid()).isEqualTo(gid);
         TransInfo t = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> {
-                    tm.cron(Duration.ofSeconds(60));
+                    tm.runPoller(Duration.ofSeconds(60));
                     return dtm.query(gid).orElseThrow();
                 }, x -> x.status().isFinal());
         assertThat(t.status()).isEqualTo(TransStatus.SUCCEED);
@@ -191,8 +186,7 @@ class EndToEndTest {
             tcc.callBranch(AMOUNT, bank.url() + "/TransInTry", bank.url() + "/TransInConfirm",
                     bank.url() + "/TransInCancel");
         });
-        TransInfo t = awaitFinal(gid);
-        assertThat(t.status()).isEqualTo(TransStatus.SUCCEED);
+        TransInfo t = tm.awaitStatus(gid, TransStatus.SUCCEED);
         assertThat(t.branchStatuses()).containsExactly(PREPARED, SUCCEED, PREPARED, SUCCEED);
         assertThat(bank.balances()).containsExactly(70, 130);
         assertThat(callsOf(gid)).containsExactly("TransOutTry:try", "TransInTry:try", "TransInConfirm:confirm",
@@ -209,8 +203,7 @@ class EndToEndTest {
             tcc.callBranch(AMOUNT, bank.url() + "/TransInTry", bank.url() + "/TransInConfirm",
                     bank.url() + "/TransInCancel");
         })).isInstanceOf(DtmFailureException.class).hasMessageContaining("Insufficient balance");
-        TransInfo t = awaitFinal(gid);
-        assertThat(t.status()).isEqualTo(TransStatus.FAILED);
+        TransInfo t = tm.awaitStatus(gid, TransStatus.FAILED);
         assertThat(t.branchStatuses()).containsExactly(SUCCEED, PREPARED, SUCCEED, PREPARED);
         assertThat(t.rollbackReason()).contains("Insufficient balance");
         assertThat(bank.balances()).containsExactly(100, 100);
@@ -228,8 +221,7 @@ class EndToEndTest {
             tcc.callBranch(AMOUNT, bank.url() + "/NestedTry", bank.url() + "/TransInConfirm",
                     bank.url() + "/TransInCancel");
         });
-        TransInfo t = awaitFinal(gid);
-        assertThat(t.status()).isEqualTo(TransStatus.SUCCEED);
+        TransInfo t = tm.awaitStatus(gid, TransStatus.SUCCEED);
         assertThat(t.branches()).extracting(TransInfo.Branch::branchId)
                 .containsExactly("01", "01", "02", "02", "0201", "0201");
         assertThat(t.branchStatuses()).containsExactly(PREPARED, SUCCEED, PREPARED, SUCCEED, PREPARED, SUCCEED);

@@ -4,16 +4,15 @@ import static io.jdtm.protocol.BranchStatus.PREPARED;
 import static io.jdtm.protocol.BranchStatus.SUCCEED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Empty;
 import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.client.testing.Backends;
 import io.jdtm.client.testing.GrpcBankRm;
-import io.jdtm.client.testing.InProcessTm;
 import io.jdtm.client.testing.grpc.BusiReq;
 import io.jdtm.protocol.TransStatus;
-import java.time.Duration;
+import io.jdtm.testing.JdtmTest;
+import io.jdtm.testing.JdtmTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,20 +28,21 @@ import org.mariadb.jdbc.MariaDbDataSource;
  * with {@code dtm-op} commit/rollback. (PostgreSQL works the same once {@code max_prepared_transactions > 0}; the HTTP
  * flavour's PostgresXaTest covers that database's XA.)
  */
+@JdtmTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MariaDbGrpcXaTest {
     private static final BusiReq REQ = BusiReq.newBuilder().setAmount(30).build();
 
     private HikariDataSource ds;
     private GrpcBankRm bank;
-    private InProcessTm tm;
+    /** Set by {@link JdtmTest}: the real jdtm server, in-process. */
+    private JdtmTestServer tm;
     private DtmClient dtm;
 
     @BeforeAll
     void start() throws Exception {
         ds = Backends.mariadb();
         bank = new GrpcBankRm(ds, BarrierDialect.MYSQL);
-        tm = new InProcessTm();
         dtm = DtmClient.builder().grpcTarget(tm.grpcTarget()).serverUrl(tm.dtmUrl()).build();
         MariaDbDataSource xa = new MariaDbDataSource(Backends.MARIADB_URL);
         xa.setUser("root");
@@ -54,7 +54,6 @@ class MariaDbGrpcXaTest {
     void stop() {
         if (dtm != null) {
             dtm.close();
-            tm.close();
         }
         if (bank != null) {
             bank.close();
@@ -69,10 +68,6 @@ class MariaDbGrpcXaTest {
         bank.reset();
     }
 
-    private TransInfo awaitFinal(String gid) {
-        return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
-                .until(() -> dtm.query(gid).orElseThrow(), t -> t.status().isFinal());
-    }
 
     @Test
     void xaOverGrpcCommitsEveryBranch() {
@@ -81,8 +76,7 @@ class MariaDbGrpcXaTest {
             xa.callBranch(REQ, bank.url("TransOutXa"), Empty.getDefaultInstance());
             xa.callBranch(REQ, bank.url("TransInXa"), Empty.getDefaultInstance());
         });
-        TransInfo t = awaitFinal(gid);
-        assertThat(t.status()).isEqualTo(TransStatus.SUCCEED);
+        TransInfo t = tm.awaitStatus(gid, TransStatus.SUCCEED);
         assertThat(t.branches()).extracting(TransInfo.Branch::url).containsOnly(bank.url("TransOutXa"),
                 bank.url("TransInXa"));
         assertThat(t.branchStatuses()).containsExactly(PREPARED, SUCCEED, PREPARED, SUCCEED);
@@ -99,8 +93,7 @@ class MariaDbGrpcXaTest {
             xa.callBranch(REQ, bank.url("TransOutXa"), Empty.getDefaultInstance());
             xa.callBranch(REQ, bank.url("TransInXa"), Empty.getDefaultInstance());
         })).isInstanceOf(DtmFailureException.class).hasMessageContaining("Insufficient balance");
-        TransInfo t = awaitFinal(gid);
-        assertThat(t.status()).isEqualTo(TransStatus.FAILED);
+        TransInfo t = tm.awaitStatus(gid, TransStatus.FAILED);
         assertThat(t.branchStatuses()).containsExactly(SUCCEED, PREPARED); // only the registered branch, rolled back
         assertThat(bank.balances()).containsExactly(100, 100);
         assertThat(bank.callsOf(gid)).contains("TransOutXa:rollback");
