@@ -3,6 +3,7 @@ package io.jdtm.server.branch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.Status;
 import io.jdtm.protocol.Outcome;
 import io.jdtm.server.config.ServerConfig;
@@ -37,9 +38,29 @@ class GrpcBranchTransportTest {
 
     @Test
     void urlSplitsAtTheFirstSlash() {
-        GrpcBranchTransport.Target t = GrpcBranchTransport.Target.parse("localhost:8081/busi.Busi/TransOut");
+        BranchUrls.GrpcTarget t = BranchUrls.grpcTarget("localhost:8081/busi.Busi/TransOut");
         assertThat(t.authority()).isEqualTo("localhost:8081");
         assertThat(t.fullMethod()).isEqualTo("busi.Busi/TransOut");
+    }
+
+    @Test
+    void aTargetThatResolvesToADeniedAddressIsRefusedWithoutAConnection() {
+        DestinationPolicy loopbackDenied = DestinationPolicy.from(ServerConfig.defaults()
+                .with("BranchPolicy.DenyCidrs", "127.0.0.0/8, ::1").branchPolicy());
+        try (GrpcBranchTransport guarded = new GrpcBranchTransport("", false, InsecureChannelCredentials.create(),
+                loopbackDenied)) {
+            String url = rm.url("busi.Busi/M"); // localhost:<port>/busi.Busi/M
+            BranchResult first = guarded.call(call(url, new byte[0], Map.of(), Duration.ofSeconds(3)));
+            BranchResult again = guarded.call(call(url, new byte[0], Map.of(), Duration.ofSeconds(3)));
+
+            for (BranchResult r : List.of(first, again)) {
+                assertThat(r.refused()).isTrue();
+                assertThat(r.outcome()).isEqualTo(Outcome.ERROR);
+                assertThat(r.detail()).contains(DestinationPolicy.REFUSED + "localhost resolves to ")
+                        .contains("BranchPolicy.DenyCidrs");
+            }
+        }
+        assertThat(rm.calls()).isEmpty();
     }
 
     @Test
