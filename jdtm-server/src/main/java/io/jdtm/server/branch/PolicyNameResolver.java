@@ -23,7 +23,10 @@ import java.util.concurrent.Executor;
  * next call after that, so a changed DNS answer is checked again too.
  */
 final class PolicyNameResolver extends NameResolver {
-    /** The target scheme of branch channels: {@code jdtm-branch:///host:port}. */
+    /**
+     * The scheme of branch channels' targets: a channel built for {@code host:port} with {@link #provider} resolves
+     * {@code jdtm-branch:///host:port}.
+     */
     static final String SCHEME = "jdtm-branch";
 
     private final HostAndPort target;

@@ -69,11 +69,12 @@ class BranchUrlsTest {
         http | http://[::1/x                                | is not a valid URL
         http | http://h/%zz                                 | is not a valid URL
         grpc | localhost:8081                               | no '/' found
-        grpc | etcd://127.0.0.1:2379/busi/busi.Busi/Trans   | has scheme 'etcd': branch URLs are http(s) URLs or gRPC targets (host:port/package.Service/Method); a scheme:// gRPC target needs a service-discovery driver
+        grpc | etcd://127.0.0.1:2379/busi/busi.Busi/Trans   | has scheme 'etcd': branch URLs are http(s) URLs or gRPC targets
+        grpc | etcd://127.0.0.1:2379/busi/busi.Busi/Trans   | a scheme:// gRPC target needs a service-discovery driver
         grpc | dns:///localhost:50051/busi.Busi/TransOut    | has scheme 'dns'
         grpc | HTTP://h/x                                   | has scheme 'HTTP'
         any  | gopher://h/x                                 | has scheme 'gopher'
-        http | gopher://h/x                                 | has scheme 'gopher': branch URLs are http(s) URLs or gRPC targets (host:port/package.Service/Method)
+        http | gopher://h/x                                 | has scheme 'gopher': branch URLs are http(s) URLs or gRPC
         grpc | localhost/busi.Busi/TransOut                 | has no port in its dial target 'localhost'
         grpc | ::1:50051/busi.Busi/TransOut                 | that is not host:port
         grpc | localhost:99999/busi.Busi/TransOut           | that is not host:port

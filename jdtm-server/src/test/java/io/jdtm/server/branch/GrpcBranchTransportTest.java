@@ -64,6 +64,24 @@ class GrpcBranchTransportTest {
     }
 
     @Test
+    void ipLiteralTargetsAreDialled() throws Exception {
+        String port = rm.url("busi.Busi/M").split("[:/]")[1];
+        BranchResult v4 = grpc.call(call("127.0.0.1:" + port + "/busi.Busi/M", new byte[0], Map.of(),
+                Duration.ofSeconds(3)));
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        // nothing listens on [::1]:closed: the channel is built and dials, and the dial fails
+        BranchResult v6 = grpc.call(call("[::1]:" + closed + "/busi.Busi/M", new byte[0], Map.of(),
+                Duration.ofSeconds(3)));
+
+        assertThat(v4.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(v6.outcome()).isEqualTo(Outcome.ERROR);
+        assertThat(v6.detail()).startsWith("grpc status UNAVAILABLE");
+    }
+
+    @Test
     void badUrlsAreErrorsNamingTheUrl() {
         BranchResult noSlash = grpc.call(call("localhost:8081", new byte[0], Map.of(), Duration.ofSeconds(1)));
         assertThat(noSlash.outcome()).isEqualTo(Outcome.ERROR);
