@@ -134,7 +134,7 @@ public final class DestinationPolicy {
      */
     public List<InetAddress> resolve(String host) throws UnknownHostException {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        InetAddress[] all = dns.lookup(h);
+        InetAddress[] all = InetAddresses.isInetAddress(h) ? new InetAddress[] {literal(h)} : dns.lookup(h);
         List<InetAddress> ok = new ArrayList<>(all.length);
         String firstReason = null;
         for (InetAddress a : all) {

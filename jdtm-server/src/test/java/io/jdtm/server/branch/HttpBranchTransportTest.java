@@ -1,6 +1,7 @@
 package io.jdtm.server.branch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jdtm.protocol.Outcome;
 import io.jdtm.server.config.ServerConfig;
@@ -65,6 +66,18 @@ class HttpBranchTransportTest {
                     .contains("BranchPolicy.DenyCidrs");
         }
         assertThat(rm.connections()).isZero();
+    }
+
+    @Test
+    void theResolverHookAnswersIpLiteralsInEitherFormWithoutDns() {
+        PolicyDnsResolver dns = new PolicyDnsResolver(DestinationPolicy.DEFAULT.withResolver(host -> {
+            throw new AssertionError("no lookup expected for " + host);
+        }));
+        assertThat(dns.resolveAddress("[::1]", null).getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
+        assertThat(dns.resolveAddress("::1", null).getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
+        assertThat(dns.resolveAddress("127.0.0.1", null).getHostAddress()).isEqualTo("127.0.0.1");
+        assertThatThrownBy(() -> dns.resolveAddress("169.254.169.254", null))
+                .isInstanceOf(DestinationPolicy.Refused.class).hasMessageContaining("cloud metadata");
     }
 
     @Test
