@@ -8,6 +8,7 @@ import io.helidon.webserver.WebServerConfig;
 import io.jdtm.server.api.HttpApi;
 import io.jdtm.server.api.TransportErrors;
 import io.jdtm.server.branch.BranchCaller;
+import io.jdtm.server.branch.DestinationPolicy;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.cron.Housekeeper;
@@ -66,7 +67,7 @@ public final class JdtmServer implements AutoCloseable {
         BranchTls branchTls = BranchTls.of(config.branchTls());
         this.caller = new BranchCaller(Duration.ofSeconds(Math.max(1, config.requestTimeout())),
                 System.getenv("IS_DOCKER") != null && !System.getenv("IS_DOCKER").isEmpty(),
-                config.grpcServiceConfig(), branchTls);
+                config.grpcServiceConfig(), branchTls, DestinationPolicy.from(config.branchPolicy()));
         this.service = new TransService(store, caller, b.clock, config, metrics);
         this.poller = new Poller(service, b.clock, Duration.ofSeconds(config.retryInterval()),
                 Duration.ofSeconds(config.transCronInterval()), config.cronBatch(), config.cronConcurrency());

@@ -2,9 +2,23 @@ package io.jdtm.server.branch;
 
 import io.jdtm.protocol.Outcome;
 
-/** The decoded answer of a branch call, with a short text for logs, failure reasons and the alert webhook. */
-public record BranchResult(Outcome outcome, String detail) {
+/**
+ * The decoded answer of a branch call, with a short text for logs, failure reasons and the alert webhook.
+ *
+ * @param refused the call was not made: the {@link DestinationPolicy} refused its destination; always an
+ *     {@link Outcome#ERROR}, retried like any other, whose detail names the policy's rule
+ */
+public record BranchResult(Outcome outcome, String detail, boolean refused) {
     public static final BranchResult EMPTY_URL_SUCCESS = new BranchResult(Outcome.SUCCESS, "");
+
+    public BranchResult(Outcome outcome, String detail) {
+        this(outcome, detail, false);
+    }
+
+    /** A call the destination policy refused, as a retryable error; {@code why} names the rule. */
+    public static BranchResult refused(String why) {
+        return new BranchResult(Outcome.ERROR, why, true);
+    }
 
     public boolean isSuccess() {
         return outcome == Outcome.SUCCESS;

@@ -9,6 +9,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.NameResolverProvider;
 import io.jdtm.protocol.grpc.RawGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -41,11 +42,13 @@ import org.slf4j.LoggerFactory;
  * {@code dtm-op}, an empty {@code dtm-dtm}, then the call's headers with lower-cased keys; the deadline is the
  * call's timeout.
  *
- * <p>One channel per dial target (plaintext as in DTM, or TLS with {@code BranchTls.Grpc: tls}), created on first use and kept until {@link #close()}, balancing over
- * the target's resolved addresses with the configured gRPC service config ({@code GrpcServiceConfig}, DTM's default
- * round_robin). A URL with a {@code scheme://} target would need a service-discovery driver (etcd, consul, …),
- * which jdtm does not have: such a call is an ERROR naming the URL, retried like any other. Thread-safe; a call
- * blocks the calling (virtual) thread until the answer or the deadline.
+ * <p>One channel per dial target (plaintext as in DTM, or TLS with {@code BranchTls.Grpc: tls}), created on first
+ * use and kept until {@link #close()}, balancing over the target's resolved addresses with the configured gRPC
+ * service config ({@code GrpcServiceConfig}, DTM's default round_robin). The target is resolved through the
+ * {@link DestinationPolicy} ({@link PolicyNameResolver}): the channel connects only to addresses that passed it. A
+ * URL that is not a target of DTM's default driver (one with a {@code scheme://} target needs a service-discovery
+ * driver, which jdtm does not have) is refused when stored; one stored earlier is an ERROR naming the URL, retried
+ * like any other. Thread-safe; a call blocks the calling (virtual) thread until the answer or the deadline.
  */
 final class GrpcBranchTransport implements BranchTransport {
     private static final Logger log = LoggerFactory.getLogger(GrpcBranchTransport.class);
@@ -55,6 +58,7 @@ final class GrpcBranchTransport implements BranchTransport {
     private final Map<String, ?> serviceConfig;
     private final ChannelCredentials credentials;
     private final boolean dockerRewrite;
+    private final NameResolverProvider resolvers;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -66,48 +70,27 @@ final class GrpcBranchTransport implements BranchTransport {
      *         balancing policy, a malformed duration, …): refused at start rather than failing every call
      */
     GrpcBranchTransport(String serviceConfigJson, boolean dockerRewrite) {
-        this(serviceConfigJson, dockerRewrite, InsecureChannelCredentials.create());
+        this(serviceConfigJson, dockerRewrite, InsecureChannelCredentials.create(), DestinationPolicy.DEFAULT);
     }
 
-    /** @param credentials every channel's: plaintext, or TLS with the trust of {@code BranchTls} */
-    GrpcBranchTransport(String serviceConfigJson, boolean dockerRewrite, ChannelCredentials credentials) {
+    /**
+     * @param credentials every channel's: plaintext, or TLS with the trust of {@code BranchTls}
+     * @param policy where calls may go: every channel resolves its target through it
+     */
+    GrpcBranchTransport(String serviceConfigJson, boolean dockerRewrite, ChannelCredentials credentials,
+            DestinationPolicy policy) {
         this.credentials = credentials;
         this.serviceConfig = serviceConfigJson == null || serviceConfigJson.isBlank() ? null
                 : usable(parseServiceConfig(serviceConfigJson));
         this.dockerRewrite = dockerRewrite;
-    }
-
-    /** A gRPC branch URL split as DTM's default driver splits it. */
-    record Target(String authority, String fullMethod) {
-        /**
-         * @throws IllegalArgumentException naming the URL when it has no {@code /} or uses a {@code scheme://}
-         *         target (which needs a discovery driver)
-         */
-        static Target parse(String url) {
-            int sep = url.indexOf('/');
-            if (sep < 0) {
-                throw new IllegalArgumentException("bad grpc branch url '" + url
-                        + "': no '/' found (expected host:port/package.Service/Method)");
-            }
-            if (url.contains("://")) {
-                throw new IllegalArgumentException("grpc branch url '" + url + "' uses a scheme:// target, which needs"
-                        + " a service-discovery driver; jdtm supports only DTM's default driver"
-                        + " (host:port/package.Service/Method)");
-            }
-            String method = url.substring(sep + 1);
-            if (sep == 0 || method.isEmpty()) {
-                throw new IllegalArgumentException("bad grpc branch url '" + url
-                        + "' (expected host:port/package.Service/Method)");
-            }
-            return new Target(url.substring(0, sep), method);
-        }
+        this.resolvers = PolicyNameResolver.provider(policy);
     }
 
     @Override
     public BranchResult call(BranchCall c) {
-        Target t;
+        BranchUrls.GrpcTarget t;
         try {
-            t = Target.parse(c.url());
+            t = BranchUrls.grpcTarget(c.url());
         } catch (IllegalArgumentException e) {
             return new BranchResult(Outcome.ERROR, e.getMessage());
         }
@@ -124,6 +107,10 @@ final class GrpcBranchTransport implements BranchTransport {
             return new BranchResult(Outcome.SUCCESS, detail(Status.OK));
         } catch (StatusRuntimeException e) {
             Status s = e.getStatus();
+            if (s.getCode() == Status.Code.UNAVAILABLE && s.getDescription() != null
+                    && s.getDescription().contains(DestinationPolicy.REFUSED)) {
+                return BranchResult.refused(s.getDescription());
+            }
             Outcome o = Outcome.ofGrpc(s.getCode(), s.getDescription());
             if (o == Outcome.ERROR) {
                 log.debug("grpc branch call {} {} {} to {} failed: {}", c.gid(), c.branchId(), c.op(), c.url(), s);
@@ -172,8 +159,11 @@ final class GrpcBranchTransport implements BranchTransport {
         return ch;
     }
 
+    @SuppressWarnings("deprecation") // a resolver per channel: the replacement, a global registry, is shared state
     private ManagedChannel open(String target) {
-        NettyChannelBuilder b = NettyChannelBuilder.forTarget(target, credentials);
+        // host:port with no scheme: gRPC resolves it with the default scheme of the one provider given, ours
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(target, credentials)
+                .nameResolverFactory(resolvers);
         if (serviceConfig != null) {
             b.defaultServiceConfig(serviceConfig);
         }

@@ -7,6 +7,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.Proxy;
 import io.helidon.webclient.api.WebClient;
 import io.helidon.webclient.api.WebClientConfig;
 import io.jdtm.protocol.DtmJson;
@@ -28,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * transactions. JSON-RPC is used when the transaction's protocol is {@code json-rpc} and the URL names a
  * {@code method}; otherwise plain HTTP: POST when there is a payload or the transaction is XA (always with an empty
  * body then), GET otherwise, with DTM's four query parameters.
+ *
+ * <p>The URL is sent without its {@code #fragment}, and encoded by the client (a percent-escape stays an escape,
+ * never a raw byte on the request line). Connections go straight to an address that passed the
+ * {@link DestinationPolicy} ({@link PolicyDnsResolver}; no proxy, whatever the JVM's proxy settings say).
+ * Redirects are never followed: a 3xx answer is an error, retried like any other.
  */
 final class HttpBranchTransport implements BranchTransport {
     private static final Logger log = LoggerFactory.getLogger(HttpBranchTransport.class);
@@ -37,13 +43,20 @@ final class HttpBranchTransport implements BranchTransport {
     private final boolean dockerRewrite;
 
     HttpBranchTransport(Duration connectTimeout, boolean dockerRewrite) {
-        this(connectTimeout, dockerRewrite, Optional.empty());
+        this(connectTimeout, dockerRewrite, Optional.empty(), DestinationPolicy.DEFAULT);
     }
 
-    /** @param tls the trust for {@code https://} branches ({@code BranchTls.TrustFile}); empty: the JDK's */
-    HttpBranchTransport(Duration connectTimeout, boolean dockerRewrite, Optional<Tls> tls) {
+    /**
+     * @param tls the trust for {@code https://} branches ({@code BranchTls.TrustFile}); empty: the JDK's
+     * @param policy where calls may go: every new connection resolves its host through it
+     */
+    HttpBranchTransport(Duration connectTimeout, boolean dockerRewrite, Optional<Tls> tls, DestinationPolicy policy) {
         WebClientConfig.Builder b = WebClient.builder()
                 .connectTimeout(connectTimeout)
+                // the policy checks the address it resolved; a proxy would resolve the host again by itself
+                .dnsResolver(new PolicyDnsResolver(policy))
+                .proxy(Proxy.noProxy())
+                // a redirect would lead past the policy's submit-time checks: a 3xx is an error instead
                 .followRedirects(false)
                 .shareConnectionCache(false)
                 // keep enough idle keep-alive connections for many concurrent calls to one RM host
@@ -61,21 +74,34 @@ final class HttpBranchTransport implements BranchTransport {
             }
             return callHttp(c);
         } catch (RuntimeException e) {
+            DestinationPolicy.Refused refused = refusal(e);
+            if (refused != null) {
+                return BranchResult.refused(refused.getMessage());
+            }
             String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
             log.debug("branch call {} {} {} failed: {}", c.gid(), c.branchId(), c.op(), msg);
             return new BranchResult(Outcome.ERROR, msg);
         }
     }
 
+    /** The policy's refusal behind a failed connection, however the client wrapped it; else null. */
+    private static DestinationPolicy.Refused refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DestinationPolicy.Refused r) {
+                return r;
+            }
+        }
+        return null;
+    }
+
     private BranchResult callHttp(BranchCall c) {
-        String url = rewrite(withQuery(c.url(), c));
+        String url = rewrite(withQuery(BranchUrls.withoutFragment(c.url()), c));
         // XA phase 2 is always a POST with an empty body (spec §6.10)
         boolean xa = c.transType().equals(TransType.XA.wire());
         byte[] payload = xa ? new byte[0] : c.payload();
         boolean post = payload.length > 0 || xa;
         HttpClientRequest req = client.method(post ? Method.POST : Method.GET)
                 .uri(URI.create(url))
-                .skipUriEncoding(true)
                 .readTimeout(c.timeout())
                 .header(HeaderNames.CONTENT_TYPE, "application/json");
         c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));
@@ -100,8 +126,7 @@ final class HttpBranchTransport implements BranchTransport {
         body.put("jsonrpc", "2.0").put("method", method).put("id", UUID.randomUUID().toString());
         body.set("params", params);
         HttpClientRequest req = client.method(Method.POST)
-                .uri(URI.create(rewrite(c.url())))
-                .skipUriEncoding(true)
+                .uri(URI.create(rewrite(BranchUrls.withoutFragment(c.url()))))
                 .readTimeout(c.timeout())
                 .header(HeaderNames.CONTENT_TYPE, "application/json");
         c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));

@@ -96,7 +96,15 @@ final class ConfigKeys {
             section("Tls", "ClientCaFile", Kind.STRING, c -> c.tls().clientCaFile()),
             section("Tls", "ReloadInterval", Kind.LONG, c -> c.tls().reloadInterval()),
             section("BranchTls", "TrustFile", Kind.STRING, c -> c.branchTls().trustFile()),
-            section("BranchTls", "Grpc", Kind.STRING, c -> c.branchTls().grpc()));
+            section("BranchTls", "Grpc", Kind.STRING, c -> c.branchTls().grpc()),
+            // where branch calls may go (docs/security.md, "Branch destinations"); lists are comma-separated
+            section("BranchPolicy", "AllowHosts", Kind.STRING, c -> c.branchPolicy().allowHosts()),
+            section("BranchPolicy", "DenyHosts", Kind.STRING, c -> c.branchPolicy().denyHosts()),
+            section("BranchPolicy", "AllowCidrs", Kind.STRING, c -> c.branchPolicy().allowCidrs()),
+            section("BranchPolicy", "DenyCidrs", Kind.STRING, c -> c.branchPolicy().denyCidrs()),
+            section("BranchPolicy", "AllowPorts", Kind.STRING, c -> c.branchPolicy().allowPorts()),
+            section("BranchPolicy", "AllowSchemes", Kind.STRING, c -> c.branchPolicy().allowSchemes()),
+            section("BranchPolicy", "AllowMetadata", Kind.STRING, c -> c.branchPolicy().allowMetadata()));
 
     static final Map<String, Key> BY_PATH =
             ALL.stream().collect(Collectors.toMap(Key::path, k -> k, (a, b) -> a, LinkedHashMap::new));
@@ -188,7 +196,11 @@ final class ConfigKeys {
                 new AuthConfig(str(v, "Auth.Tokens"), str(v, "Auth.AdminTokens"), str(v, "Auth.Metrics")),
                 new ServerTlsConfig(str(v, "Tls.CertFile"), str(v, "Tls.KeyFile"), str(v, "Tls.ClientCaFile"),
                         lng(v, "Tls.ReloadInterval")),
-                new BranchTlsConfig(str(v, "BranchTls.TrustFile"), str(v, "BranchTls.Grpc")));
+                new BranchTlsConfig(str(v, "BranchTls.TrustFile"), str(v, "BranchTls.Grpc")),
+                new BranchPolicyConfig(str(v, "BranchPolicy.AllowHosts"), str(v, "BranchPolicy.DenyHosts"),
+                        str(v, "BranchPolicy.AllowCidrs"), str(v, "BranchPolicy.DenyCidrs"),
+                        str(v, "BranchPolicy.AllowPorts"), str(v, "BranchPolicy.AllowSchemes"),
+                        str(v, "BranchPolicy.AllowMetadata")));
     }
 
     private static Key store(String name, Kind kind, boolean jdtmOnly, Function<StoreConfig, Object> getter) {

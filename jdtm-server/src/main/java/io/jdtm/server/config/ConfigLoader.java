@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>YAML keys are DTM's exact, case-sensitive names, so an unmodified DTM {@code conf.yml} loads. DTM sections jdtm
  * does not use ({@code MicroService}, {@code HttpMicroService}, {@code Log}) are accepted and ignored, with a
  * warning when they hold anything. Any other unknown top-level key, or unknown key inside a section ({@code Store},
- * or jdtm's {@code Auth}, {@code Tls}, {@code BranchTls}), is an error: DTM silently ignores typos, which turns {@code RetryIntreval: 60} into a default nobody notices.
+ * or jdtm's {@code Auth}, {@code Tls}, {@code BranchTls}, {@code BranchPolicy}), is an error: DTM silently ignores typos, which turns {@code RetryIntreval: 60} into a default nobody notices.
  *
  * <p>All problems found (unknown keys, wrong types, failed rules) are reported together in one
  * {@link ConfigException}, each naming the YAML key, the offending value and where it came from.
@@ -342,6 +342,7 @@ public final class ConfigLoader {
         v.put("TimeZoneOffset", c.timeZoneOffset().strip());
         v.put("Auth.Metrics", c.auth().metrics().strip().toLowerCase(Locale.ROOT));
         v.put("BranchTls.Grpc", c.branchTls().grpc().strip().toLowerCase(Locale.ROOT));
+        v.put("BranchPolicy.AllowMetadata", c.branchPolicy().allowMetadata().strip().toLowerCase(Locale.ROOT));
         if (c.grpcServiceConfig().isBlank()) {
             // DTM puts its default back when the key is set to '' (MustLoadConfig).
             v.put("GrpcServiceConfig", ServerConfig.defaults().grpcServiceConfig());
@@ -436,6 +437,9 @@ public final class ConfigLoader {
         rules.atLeast("Tls.ReloadInterval", tls.reloadInterval(), 0);
         rules.check("BranchTls.Grpc", BranchTlsConfig.GRPC_MODES.contains(c.branchTls().grpc()),
                 "must be one of " + String.join(", ", BranchTlsConfig.GRPC_MODES));
+        for (BranchPolicyConfig.Problem p : c.branchPolicy().problems()) {
+            rules.fail(p.key(), p.what());
+        }
     }
 
     /** The shortest token accepted: anything shorter is guessable. */

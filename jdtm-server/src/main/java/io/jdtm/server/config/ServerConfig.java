@@ -30,6 +30,7 @@ package io.jdtm.server.config;
  * @param auth jdtm {@code Auth}: bearer tokens for the APIs
  * @param tls jdtm {@code Tls}: TLS on the HTTP and gRPC listeners
  * @param branchTls jdtm {@code BranchTls}: trust for TLS calls to branches
+ * @param branchPolicy jdtm {@code BranchPolicy}: where branch calls may go
  */
 public record ServerConfig(
         StoreConfig store,
@@ -61,13 +62,14 @@ public record ServerConfig(
         long storeWaitTimeout,
         AuthConfig auth,
         ServerTlsConfig tls,
-        BranchTlsConfig branchTls) {
+        BranchTlsConfig branchTls,
+        BranchPolicyConfig branchPolicy) {
 
     public static ServerConfig defaults() {
         return new ServerConfig(StoreConfig.defaults(), 3, 35, 10, 3, 36789, 36790, 36791, 1, 1, "info", "", 3, 3,
                 "", "", "{\"loadBalancingConfig\":[{\"round_robin\":{}}]}", 4L * 1024 * 1024, 256, 64, 128,
                 1000, 4000, 1024L * 1024, 16 * 1024, 5, 0, AuthConfig.defaults(), ServerTlsConfig.defaults(),
-                BranchTlsConfig.defaults());
+                BranchTlsConfig.defaults(), BranchPolicyConfig.defaults());
     }
 
     /**
@@ -96,7 +98,7 @@ public record ServerConfig(
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
                 cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, tls, branchTls);
+                shutdownGrace, storeWaitTimeout, auth, tls, branchTls, branchPolicy);
     }
 
     public ServerConfig withHttpPort(int port) {
@@ -104,7 +106,7 @@ public record ServerConfig(
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
                 cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, tls, branchTls);
+                shutdownGrace, storeWaitTimeout, auth, tls, branchTls, branchPolicy);
     }
 
     public ServerConfig withGrpcPort(int port) {
@@ -112,7 +114,7 @@ public record ServerConfig(
                 port, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
                 cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, tls, branchTls);
+                shutdownGrace, storeWaitTimeout, auth, tls, branchTls, branchPolicy);
     }
 
     public ServerConfig withAlertWebHook(String url) {
@@ -120,7 +122,7 @@ public record ServerConfig(
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, url, adminBasePath, grpcServiceConfig, maxBodyBytes,
                 cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, tls, branchTls);
+                shutdownGrace, storeWaitTimeout, auth, tls, branchTls, branchPolicy);
     }
 
     public ServerConfig withAuth(AuthConfig a) {
@@ -128,7 +130,7 @@ public record ServerConfig(
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
                 cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, a, tls, branchTls);
+                shutdownGrace, storeWaitTimeout, a, tls, branchTls, branchPolicy);
     }
 
     public ServerConfig withTls(ServerTlsConfig t) {
@@ -136,7 +138,7 @@ public record ServerConfig(
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
                 cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, t, branchTls);
+                shutdownGrace, storeWaitTimeout, auth, t, branchTls, branchPolicy);
     }
 
     public ServerConfig withBranchTls(BranchTlsConfig b) {
@@ -144,6 +146,6 @@ public record ServerConfig(
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
                 cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, tls, b);
+                shutdownGrace, storeWaitTimeout, auth, tls, b, branchPolicy);
     }
 }

@@ -24,6 +24,7 @@ public final class ServerMetrics {
     private final Counter leaseRenewed;
     private final Counter leaseLost;
     private final Counter authRefused;
+    private final Counter branchRefused;
     private final ExpositionFormats formats = ExpositionFormats.init();
 
     public ServerMetrics(String version) {
@@ -57,11 +58,19 @@ public final class ServerMetrics {
         authRefused = Counter.builder().name("jdtm_auth_refused_total")
                 .help("API calls refused for a missing or wrong bearer token, or a normal token on an admin"
                         + " operation (docs/security.md)").labelNames("type", "reason").register(registry);
+        branchRefused = Counter.builder().name("jdtm_branch_refused_total")
+                .help("Branch calls not made because the branch destination policy (BranchPolicy) refused where"
+                        + " they would go; each is retried like an error").register(registry);
     }
 
     /** One call refused by the token check; {@code type} http or grpc, {@code reason} missing, wrong, not_admin. */
     public void authRefused(String type, String reason) {
         authRefused.labelValues(type, reason).inc();
+    }
+
+    /** One branch call the destination policy refused (docs/security.md, "Branch destinations"). */
+    public void branchRefused() {
+        branchRefused.inc();
     }
 
     public void passJoined() {

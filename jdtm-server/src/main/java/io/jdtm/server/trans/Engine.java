@@ -239,7 +239,32 @@ final class Engine {
                 g.options().branchHeaders(), requestTimeout(p));
         BranchResult r = caller.call(c);
         metrics.branch(g.transType().wire(), branchId, op, r.isSuccess());
+        if (r.refused()) {
+            metrics.branchRefused();
+            noteReason(p, r.detail());
+        }
         return r;
+    }
+
+    /**
+     * Keeps why the transaction cannot make progress in its {@code rollback_reason}, where query and the admin UI
+     * show it, without changing its status: a same-status compare-and-set, written only when the reason changes.
+     * Used for destination-policy refusals, which no retry can get past until the policy or the DNS answer changes.
+     */
+    private void noteReason(Pass p, String reason) {
+        TransGlobal g = p.global();
+        if (reason.equals(g.rollbackReason())) {
+            return;
+        }
+        ensureLease(p, Duration.ZERO);
+        try {
+            store.changeStatus(p.gid(), new StatusChange(g.status(), g.status(), reason, "", now()));
+            p.global(p.global().withRollbackReason(reason));
+            log.info("{}: {}", p.gid(), reason);
+        } catch (NotFoundException e) {
+            // the status moved under the pass (a forceStop): it must stop
+            p.markLost();
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The msg topics (spec §3.13–3.15): KV rows of category {@code topics} whose value is the JSON list of
@@ -21,10 +22,13 @@ public final class Topics {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Topics.class);
     private final TransStore store;
     private final Clock clock;
+    private final Consumer<String> urlCheck;
 
-    Topics(TransStore store, Clock clock) {
+    /** @param urlCheck refuses (with a {@link DtmException}) a subscriber URL that cannot or may not be called */
+    Topics(TransStore store, Clock clock, Consumer<String> urlCheck) {
         this.store = store;
         this.clock = clock;
+        this.urlCheck = urlCheck;
     }
 
     /** A subscriber of a topic, as stored in the topic's KV value. */
@@ -62,6 +66,7 @@ public final class Topics {
         if (topic == null || topic.isEmpty() || url == null || url.isEmpty()) {
             throw DtmException.badRequest("subscribe needs a non-empty topic and url");
         }
+        urlCheck.accept(url);
         List<KvRow> rows = store.findKv(Ops.TOPICS_CAT, topic);
         Subscriber sub = new Subscriber(url, remark == null ? "" : remark);
         if (rows.isEmpty()) {

@@ -58,7 +58,7 @@ public final class TransService {
         processors.put(TransType.XA, TccXaProcessor.xa());
         processors.put(TransType.WORKFLOW, new WorkflowProcessor());
         this.passes = new Passes(engine, processors);
-        this.topics = new Topics(store, clock);
+        this.topics = new Topics(store, clock, url -> checkUrl("url", url, null));
         this.queries = new TransQueries(store);
     }
 
@@ -123,7 +123,7 @@ public final class TransService {
         TransType type = requireType(req);
         TransGlobal g = newGlobal(req, type, TransStatus.PREPARED);
         List<TransBranch> branches =
-                type == TransType.MSG ? buildBranches(req, binPayloads, type, g.createTime()) : List.of();
+                type == TransType.MSG ? buildBranches(req, binPayloads, type, g) : List.of();
         try {
             engine.store.saveNew(g, branches);
         } catch (UniqueConflictException e) {
@@ -147,7 +147,7 @@ public final class TransService {
             return;
         }
         TransGlobal g = newGlobal(req, type, TransStatus.SUBMITTED);
-        List<TransBranch> branches = buildBranches(req, binPayloads, type, g.createTime());
+        List<TransBranch> branches = buildBranches(req, binPayloads, type, g);
         // saved with the lease of its first pass, so no other pass can start before that one ends
         TransGlobal leased = g.withLease(passes.newToken(), g.createTime().plus(engine.leaseLength(g)));
         try {
@@ -276,6 +276,15 @@ public final class TransService {
         TransType type = TransType.find(typeName).orElseThrow(() -> DtmException.badRequest(
                 "unknow trans type: " + typeName + " (registerBranch takes tcc, xa or workflow)"));
         byte[] data = payload != null ? payload : body.getOrDefault("data", "").getBytes(StandardCharsets.UTF_8);
+        // the transaction's protocol is not read here (one store round trip less): either form is accepted
+        List<String> urlKeys = switch (type) {
+            case TCC -> List.of("confirm", "cancel");
+            case XA -> List.of("url");
+            default -> List.of();
+        };
+        for (String key : urlKeys) {
+            checkUrl(key, body.getOrDefault(key, ""), null);
+        }
         Instant now = engine.now();
         List<TransBranch> rows = switch (type) {
             case TCC -> List.of(
@@ -490,6 +499,12 @@ public final class TransService {
             throw DtmException.badRequest("timeout_to_fail, request_timeout, retry_interval and retry_limit must not be negative");
         }
         limits.checkHeaders(o.branchHeaders());
+        checkUrl("query_prepared", req.queryPrepared(), protocol);
+        try {
+            engine.caller.checkHeaders(o.branchHeaders(), protocol);
+        } catch (IllegalArgumentException e) {
+            throw DtmException.badRequest("branch_headers: " + e.getMessage());
+        }
         Instant now = engine.now();
         TransGlobal g = new TransGlobal(0, req.gid(), type, status, req.queryPrepared(), protocol, now, now, null,
                 null, "", "", o, req.customData(), 0, null, "", "");
@@ -498,7 +513,9 @@ public final class TransService {
     }
 
     private List<TransBranch> buildBranches(TransRequest req, List<byte[]> binPayloads, TransType type,
-            Instant now) {
+            TransGlobal g) {
+        Instant now = g.createTime();
+        String protocol = g.protocol();
         List<Map<String, String>> steps = req.stepsOrEmpty();
         List<byte[]> payloads = binPayloads != null ? binPayloads : jsonPayloads(req);
         if (type != TransType.SAGA && type != TransType.MSG) {
@@ -516,16 +533,22 @@ public final class TransService {
             String id = twoDigits(i + 1);
             byte[] payload = payloads.get(i) == null ? new byte[0] : payloads.get(i);
             String action = s.getOrDefault("action", "");
+            String at = "steps[" + i + "].";
             if (type == TransType.SAGA) {
-                rows.add(TransBranch.create(gid, s.getOrDefault("compensate", ""), payload, id, Ops.COMPENSATE, BranchStatus.PREPARED, now));
+                String compensate = s.getOrDefault("compensate", "");
+                checkUrl(at + "action", action, protocol);
+                checkUrl(at + "compensate", compensate, protocol);
+                rows.add(TransBranch.create(gid, compensate, payload, id, Ops.COMPENSATE, BranchStatus.PREPARED, now));
                 rows.add(TransBranch.create(gid, action, payload, id, Ops.ACTION, BranchStatus.PREPARED, now));
             } else if (action.startsWith(Ops.TOPIC_PREFIX)) {
                 List<String> urls = topics.subscribers(action.substring(Ops.TOPIC_PREFIX.length()));
                 for (int j = 0; j < urls.size(); j++) {
+                    checkUrl(at + "action " + action + ", subscriber " + (j + 1), urls.get(j), protocol);
                     String bid = urls.size() == 1 ? id : id + "-" + twoDigits(j + 1);
                     rows.add(TransBranch.create(gid, urls.get(j), payload, bid, Ops.ACTION, BranchStatus.PREPARED, now));
                 }
             } else {
+                checkUrl(at + "action", action, protocol);
                 rows.add(TransBranch.create(gid, action, payload, id, Ops.ACTION, BranchStatus.PREPARED, now));
             }
         }
@@ -553,6 +576,22 @@ public final class TransService {
             }
         }
         return payloads;
+    }
+
+    /**
+     * Refuses, with a 400 naming where it was found ({@code steps[1].compensate}), a branch URL that cannot or may
+     * not be called by a transaction of {@code protocol} (null: either form); an empty URL is allowed (a call
+     * without effect, spec §5).
+     */
+    private void checkUrl(String where, String url, String protocol) {
+        if (url == null || url.isEmpty()) {
+            return;
+        }
+        try {
+            engine.caller.checkUrl(url, protocol);
+        } catch (IllegalArgumentException e) {
+            throw DtmException.badRequest(where + ": " + e.getMessage());
+        }
     }
 
     /** DTM's branch ids: at least two digits ({@code 01} … {@code 99}, {@code 100} …). */

@@ -3,6 +3,7 @@ package io.jdtm.server.branch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.Status;
 import io.jdtm.protocol.Outcome;
 import io.jdtm.server.config.ServerConfig;
@@ -37,9 +38,47 @@ class GrpcBranchTransportTest {
 
     @Test
     void urlSplitsAtTheFirstSlash() {
-        GrpcBranchTransport.Target t = GrpcBranchTransport.Target.parse("localhost:8081/busi.Busi/TransOut");
+        BranchUrls.GrpcTarget t = BranchUrls.grpcTarget("localhost:8081/busi.Busi/TransOut");
         assertThat(t.authority()).isEqualTo("localhost:8081");
         assertThat(t.fullMethod()).isEqualTo("busi.Busi/TransOut");
+    }
+
+    @Test
+    void aTargetThatResolvesToADeniedAddressIsRefusedWithoutAConnection() {
+        DestinationPolicy loopbackDenied = DestinationPolicy.from(ServerConfig.defaults()
+                .with("BranchPolicy.DenyCidrs", "127.0.0.0/8, ::1").branchPolicy());
+        try (GrpcBranchTransport guarded = new GrpcBranchTransport("", false, InsecureChannelCredentials.create(),
+                loopbackDenied)) {
+            String url = rm.url("busi.Busi/M"); // localhost:<port>/busi.Busi/M
+            BranchResult first = guarded.call(call(url, new byte[0], Map.of(), Duration.ofSeconds(3)));
+            BranchResult again = guarded.call(call(url, new byte[0], Map.of(), Duration.ofSeconds(3)));
+
+            for (BranchResult r : List.of(first, again)) {
+                assertThat(r.refused()).isTrue();
+                assertThat(r.outcome()).isEqualTo(Outcome.ERROR);
+                assertThat(r.detail()).contains(DestinationPolicy.REFUSED + "localhost resolves to ")
+                        .contains("BranchPolicy.DenyCidrs");
+            }
+        }
+        assertThat(rm.calls()).isEmpty();
+    }
+
+    @Test
+    void ipLiteralTargetsAreDialled() throws Exception {
+        String port = rm.url("busi.Busi/M").split("[:/]")[1];
+        BranchResult v4 = grpc.call(call("127.0.0.1:" + port + "/busi.Busi/M", new byte[0], Map.of(),
+                Duration.ofSeconds(3)));
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        // nothing listens on [::1]:closed: the channel is built and dials, and the dial fails
+        BranchResult v6 = grpc.call(call("[::1]:" + closed + "/busi.Busi/M", new byte[0], Map.of(),
+                Duration.ofSeconds(3)));
+
+        assertThat(v4.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(v6.outcome()).isEqualTo(Outcome.ERROR);
+        assertThat(v6.detail()).startsWith("grpc status UNAVAILABLE");
     }
 
     @Test

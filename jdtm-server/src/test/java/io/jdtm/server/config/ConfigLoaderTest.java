@@ -57,7 +57,9 @@ class ConfigLoaderTest {
         "MaxGidLength, MAX_GID_LENGTH",
         "Auth.AdminTokens, AUTH_ADMIN_TOKENS",
         "Tls.ClientCaFile, TLS_CLIENT_CA_FILE",
-        "BranchTls.TrustFile, BRANCH_TLS_TRUST_FILE"
+        "BranchTls.TrustFile, BRANCH_TLS_TRUST_FILE",
+        "BranchPolicy.AllowCidrs, BRANCH_POLICY_ALLOW_CIDRS",
+        "BranchPolicy.AllowMetadata, BRANCH_POLICY_ALLOW_METADATA"
     })
     void envNameFollowsDtmRule(String yamlPath, String env) {
         assertThat(ConfigLoader.envName(yamlPath)).isEqualTo(env);
@@ -452,6 +454,72 @@ class ConfigLoaderTest {
                 .contains("did you mean 'Tokens'?").contains("valid keys in Auth: Tokens, AdminTokens, Metrics"));
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("unknown key 'Tokens'")
                 .contains("did you mean 'Auth.Tokens'? it belongs under Auth:"));
+    }
+
+    // --- BranchPolicy ----------------------------------------------------------------------------------------------
+
+    @Test
+    void branchPolicyListsAreCommaSeparatedInTheFileAndTheEnvironment() throws IOException {
+        Path f = yaml("""
+                BranchPolicy:
+                  DenyCidrs: 10.0.0.0/8, fd00::/8
+                  AllowPorts: '443,,8000-8999 '
+                  AllowMetadata: TRUE
+                """);
+
+        BranchPolicyConfig p = ConfigLoader.load(f, Map.of("BRANCH_POLICY_DENY_HOSTS", "*.internal.example, db.example",
+                "BRANCH_POLICY_DENY_CIDRS", "192.0.2.1")).branchPolicy();
+
+        assertThat(p.denyCidrList()).containsExactly("10.0.0.0/8", "fd00::/8");
+        assertThat(p.denyHostList()).containsExactly("*.internal.example", "db.example");
+        assertThat(p.allowPortList()).containsExactly("443", "8000-8999");
+        assertThat(p.metadataAllowed()).isTrue();
+        assertThat(p.allowMetadata()).isEqualTo("true");
+        assertThat(p.allowHostList()).isEmpty();
+        assertThat(ServerConfig.defaults().branchPolicy().metadataAllowed()).isFalse();
+    }
+
+    @Test
+    void everyBadBranchPolicyEntryIsReportedWithItsKey() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
+                "BRANCH_POLICY_DENY_CIDRS", "10.0.0.0/8,10.0.0.0/33",
+                "BRANCH_POLICY_ALLOW_CIDRS", "example.com",
+                "BRANCH_POLICY_ALLOW_PORTS", "0",
+                "BRANCH_POLICY_ALLOW_SCHEMES", "https,ftp",
+                "BRANCH_POLICY_ALLOW_HOSTS", "bad_host.example",
+                "BRANCH_POLICY_ALLOW_METADATA", "yes")));
+
+        assertThat(e.problems()).hasSize(6);
+        assertThat(e.getMessage()).contains("BranchPolicy.DenyCidrs has a bad entry: '10.0.0.0/33' has a bad prefix",
+                "from env BRANCH_POLICY_DENY_CIDRS", "BranchPolicy.AllowCidrs has a bad entry: 'example.com'",
+                "BranchPolicy.AllowPorts has a bad entry: '0'", "BranchPolicy.AllowSchemes has a bad entry: 'ftp'",
+                "BranchPolicy.AllowHosts has a bad entry: 'bad_host.example'",
+                "BranchPolicy.AllowMetadata must be true or false (got 'yes' from env BRANCH_POLICY_ALLOW_METADATA)");
+    }
+
+    @Test
+    void unknownBranchPolicyKeyIsRejectedWithTheValidKeys() throws IOException {
+        assertThat(rejected("BranchPolicy:\n  DenyHost: a\n").getMessage())
+                .contains("unknown key 'BranchPolicy.DenyHost'", "did you mean 'DenyHosts'?",
+                        "valid keys in BranchPolicy: AllowHosts, DenyHosts");
+        assertThat(rejected("AllowCidrs: 10.0.0.0/8\n").getMessage())
+                .contains("did you mean 'BranchPolicy.AllowCidrs'? it belongs under BranchPolicy:");
+    }
+
+    @Test
+    void descriptionWithABranchPolicyLoadsBackToTheSameConfig() throws IOException {
+        ServerConfig c = load("""
+                BranchPolicy:
+                  DenyCidrs: 10.0.0.0/8, fd00::/8
+                  AllowHosts: '*.corp.example'
+                  AllowMetadata: true
+                """);
+
+        String d = ConfigLoader.describe(c);
+
+        assertThat(d).contains("BranchPolicy:\n  AllowHosts: '*.corp.example' # jdtm\n",
+                "  DenyCidrs: '10.0.0.0/8, fd00::/8' # jdtm", "  AllowMetadata: 'true' # jdtm");
+        assertThat(load(d)).isEqualTo(c);
     }
 
     // --- documentation ---------------------------------------------------------------------------------------------

@@ -105,17 +105,14 @@ class GrpcModesScenarioTest extends GrpcScenarioBase {
     }
 
     @Test
-    void schemeUrlIsAnErrorNamingItAndIsRetried() {
+    void schemeUrlIsRefusedAtSubmitNamingTheStepAndTheUrl() {
         String gid = gid();
         String etcd = "etcd://127.0.0.1:2379/busi/busi.Busi/TransOut";
         DtmHttp.Res r = submit(with(grpcMsg(gid, etcd), "wait_result", true));
-        assertThat(r.status()).isEqualTo(500);
-        assertThat(r.field("message")).contains(etcd).contains("service-discovery driver");
-        assertThat(status(gid)).isEqualTo("submitted");
-        assertThat(nextCronInterval(gid)).isEqualTo(20);
-        assertThat(cron(3600)).isEqualTo(1);
-        assertThat(status(gid)).isEqualTo("submitted");
-        assertThat(nextCronInterval(gid)).isEqualTo(40);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.field("message")).startsWith("steps[0].action: '" + etcd + "'")
+                .contains("service-discovery driver");
+        assertThat(query(gid).path("transaction").isNull()).isTrue();
     }
 
     @Test
