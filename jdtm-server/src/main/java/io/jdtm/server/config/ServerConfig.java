@@ -94,58 +94,44 @@ public record ServerConfig(
     }
 
     public ServerConfig withStore(StoreConfig s) {
+        return withSections(s, auth, tls, branchTls, branchPolicy);
+    }
+
+    public ServerConfig withAuth(AuthConfig a) {
+        return withSections(store, a, tls, branchTls, branchPolicy);
+    }
+
+    public ServerConfig withTls(ServerTlsConfig t) {
+        return withSections(store, auth, t, branchTls, branchPolicy);
+    }
+
+    public ServerConfig withBranchTls(BranchTlsConfig b) {
+        return withSections(store, auth, tls, b, branchPolicy);
+    }
+
+    public ServerConfig withBranchPolicy(BranchPolicyConfig p) {
+        return withSections(store, auth, tls, branchTls, p);
+    }
+
+    public ServerConfig withHttpPort(int port) {
+        return with("HttpPort", port);
+    }
+
+    public ServerConfig withGrpcPort(int port) {
+        return with("GrpcPort", port);
+    }
+
+    public ServerConfig withAlertWebHook(String url) {
+        return with("AlertWebHook", url);
+    }
+
+    /** The one copy with other sections; single keys change through {@link #with}. */
+    private ServerConfig withSections(StoreConfig s, AuthConfig a, ServerTlsConfig t, BranchTlsConfig b,
+            BranchPolicyConfig p) {
         return new ServerConfig(s, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
                 cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, tls, branchTls, branchPolicy);
-    }
-
-    public ServerConfig withHttpPort(int port) {
-        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, port,
-                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
-                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, tls, branchTls, branchPolicy);
-    }
-
-    public ServerConfig withGrpcPort(int port) {
-        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
-                port, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
-                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, tls, branchTls, branchPolicy);
-    }
-
-    public ServerConfig withAlertWebHook(String url) {
-        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
-                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
-                configUpdateInterval, alertRetryLimit, url, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, tls, branchTls, branchPolicy);
-    }
-
-    public ServerConfig withAuth(AuthConfig a) {
-        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
-                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
-                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, a, tls, branchTls, branchPolicy);
-    }
-
-    public ServerConfig withTls(ServerTlsConfig t) {
-        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
-                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
-                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, t, branchTls, branchPolicy);
-    }
-
-    public ServerConfig withBranchTls(BranchTlsConfig b) {
-        return new ServerConfig(store, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
-                grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
-                configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
-                cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, auth, tls, b, branchPolicy);
+                shutdownGrace, storeWaitTimeout, a, t, b, p);
     }
 }
