@@ -2,6 +2,7 @@ package io.jdtm.server.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jdtm.server.config.ServerConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,15 @@ import org.junit.jupiter.api.Test;
  */
 class RaceScenarioTest extends ScenarioBase {
     private static final int ROUNDS = 40;
+
+    /**
+     * A branch call must not time out on a loaded CI machine: a timeout is an ERROR (retried), which would leave the
+     * saga unfinished after its wait_result submits and call a branch twice for a reason other than a race.
+     */
+    @Override
+    protected ServerConfig config() {
+        return super.config().with("RequestTimeout", 30L);
+    }
 
     private DtmHttp.Res register(String gid, String id, String confirm) {
         return api.post("/api/dtmsvr/registerBranch", Map.of("gid", gid, "trans_type", "tcc", "branch_id", id,
