@@ -170,15 +170,29 @@ final class Passes {
                 Duration length = g != null ? e.leaseLength(g) : e.defaultLeaseLength();
                 Optional<TransGlobal> got = e.store.acquire(gid, token, now, now.plus(length));
                 if (got.isEmpty()) {
-                    return last; // finished, missing, or driven by another TM right now
+                    // finished, missing, or leased elsewhere — perhaps by a caller that handed its lease to this
+                    // slot meanwhile: serve such a request before closing, or its lease would go unused
+                    String next = slot.next();
+                    if (next == null) {
+                        return last;
+                    }
+                    token = next.isEmpty() ? null : next;
+                    g = null;
+                    continue;
                 }
                 g = got.get();
                 branches = null;
             } else if (g == null) {
-                // a lease handed over by a poller claim: read the state it covers
+                // a lease handed over by a poller claim or a new transaction: read the state it covers
                 g = e.store.findGlobal(gid).orElse(null);
                 if (g == null || g.status().isFinal() || !token.equals(g.owner())) {
-                    return last;
+                    String next = slot.next();
+                    if (next == null) {
+                        return last;
+                    }
+                    token = next.isEmpty() ? null : next;
+                    g = null;
+                    continue;
                 }
             }
             if (branches == null) {

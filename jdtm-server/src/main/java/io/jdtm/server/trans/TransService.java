@@ -395,7 +395,8 @@ public final class TransService {
     private Passes.Result awaitElsewhere(String gid) {
         TransGlobal last = null;
         long limit = 2 * (engine.config.requestTimeout() + 2);
-        Instant deadline = engine.now().plusSeconds(limit);
+        // a real-time bound on this caller's wait (the leases themselves follow the engine's clock)
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(limit);
         while (true) {
             if (engine.stopping()) {
                 return new Passes.Result(last, Passes.stopping(gid), true);
@@ -406,7 +407,7 @@ public final class TransService {
             }
             last = g.get();
             Instant now = engine.now();
-            if (last.status().isFinal() || !now.isBefore(deadline)) {
+            if (last.status().isFinal() || System.nanoTime() - deadline >= 0) {
                 return new Passes.Result(last, null, true);
             }
             if (!TransStore.leased(last, now)) {
