@@ -9,11 +9,13 @@ import io.opentelemetry.context.Scope;
 
 /**
  * The HTTP API's server spans: {@code prepare}, {@code submit}, {@code abort}, {@code registerBranch} (and its
- * aliases) and {@code prepareWorkflow} under {@code /api/dtmsvr}, continued from the request's {@code traceparent}
+ * aliases) and {@code prepareWorkflow} under {@code /api/dtmsvr}, and every JSON-RPC request, continued from the request's {@code traceparent}
  * and current while the handler runs (Helidon runs it on the filter's thread). Installed only when tracing is on.
  */
 public final class HttpTracing implements Filter {
     private static final String BASE = "/api/dtmsvr/";
+    /** DTM's JSON-RPC endpoint: one span per request, named {@code json-rpc} (the method is inside the body). */
+    private static final String JSON_RPC = "/api/json-rpc";
     private final Tracing tracing;
 
     public HttpTracing(Tracing tracing) {
@@ -23,7 +25,8 @@ public final class HttpTracing implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        String op = path.startsWith(BASE) ? TracedOperations.span(path.substring(BASE.length())) : null;
+        String op = path.equals(JSON_RPC) ? "json-rpc"
+                : path.startsWith(BASE) ? TracedOperations.span(path.substring(BASE.length())) : null;
         if (op == null) {
             chain.proceed();
             return;

@@ -180,6 +180,24 @@ class TracingScenarioTest {
     }
 
     @Test
+    void aSagaSubmittedOverJsonRpcJoinsTheCallersTraceToo() {
+        String gid = "trace-jsonrpc-" + System.nanoTime();
+        Span apSpan = ap.spanBuilder("transfer").startSpan();
+
+        DtmHttp.Res res = new DtmHttp("http://localhost:" + server.httpPort(), null, inject(apSpan)).post(
+                "/api/json-rpc", Map.of("jsonrpc", "2.0", "id", "1", "method", "submit", "params", httpSaga(gid, true)));
+        apSpan.end();
+
+        assertThat(res.json().path("error").isNull()).as(res.body()).isTrue();
+        SpanData rpc = awaitSpan(s -> s.getName().equals("json-rpc"));
+        SpanData pass = span(s -> s.getName().equals("pass saga"));
+        SpanData out = span(s -> "01".equals(s.getAttributes().get(BRANCH_ID)));
+        assertThat(rpc.getParentSpanId()).isEqualTo(apSpan.getSpanContext().getSpanId());
+        assertThat(pass.getParentSpanId()).isEqualTo(rpc.getSpanId());
+        assertThat(rm.calls("/TransOut").getFirst().headers()).containsEntry("traceparent", traceparent(out));
+    }
+
+    @Test
     void aRetryAfterATmRestartStillJoinsTheOriginalTrace() {
         String gid = "trace-restart-" + System.nanoTime();
         rm.script("/TransIn", FakeRm.Reply.ERROR); // the first attempt fails: the saga stays due
