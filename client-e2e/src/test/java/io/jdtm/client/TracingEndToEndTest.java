@@ -3,9 +3,9 @@ package io.jdtm.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.jdtm.server.JdtmServer;
 import io.jdtm.server.scenario.FakeGrpcRm;
 import io.jdtm.server.scenario.FakeRm;
+import io.jdtm.testing.JdtmTestServer;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -17,7 +17,6 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The SDK carries the application's current trace context on every call, to the TM and to the branches it calls
@@ -36,15 +34,12 @@ import org.junit.jupiter.api.io.TempDir;
 class TracingEndToEndTest {
     private static final byte[] PAYLOAD = "{\"amount\":30}".getBytes(StandardCharsets.UTF_8);
 
-    @TempDir
-    static Path dir;
-
     private final InMemorySpanExporter exporter = InMemorySpanExporter.create();
     private final OpenTelemetrySdk otel = OpenTelemetrySdk.builder()
             .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
             .build();
-    private JdtmServer tm;
+    private JdtmTestServer tm;
     private FakeRm rm;
     private FakeGrpcRm grpcRm;
 
@@ -54,8 +49,7 @@ class TracingEndToEndTest {
         GlobalOpenTelemetry.set(otel); // what an application (or the OpenTelemetry agent) does at start
         rm = FakeRm.start();
         grpcRm = FakeGrpcRm.start();
-        tm = JdtmServer.builder().httpPort(0).grpcPort(0).dataDir(dir).poller(false).host("127.0.0.1")
-                .openTelemetry(otel).start();
+        tm = JdtmTestServer.builder().openTelemetry(otel).start();
     }
 
     @AfterAll
@@ -96,7 +90,7 @@ class TracingEndToEndTest {
 
     @Test
     void overGrpcTheTmAndTheBranchesJoinTheApplicationsTrace() {
-        try (DtmClient dtm = DtmClient.builder().grpcTarget("127.0.0.1:" + tm.grpcPort()).build()) {
+        try (DtmClient dtm = DtmClient.builder().grpcTarget(tm.grpcTarget()).build()) {
             String sagaGid = dtm.newGid();
             String tccGid = dtm.newGid();
             SpanContext ap = inApplicationSpan(() -> {
