@@ -22,6 +22,8 @@ import io.jdtm.server.security.HttpAuthFilter;
 import io.jdtm.server.security.ServerTls;
 import io.jdtm.server.store.StoreWait;
 import io.jdtm.server.store.TransStore;
+import io.jdtm.server.tracing.HttpTracing;
+import io.jdtm.server.tracing.Tracing;
 import io.jdtm.server.trans.TransService;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,6 +59,7 @@ public final class JdtmServer implements AutoCloseable {
     private final WebServer web;
     private final GrpcServer grpc;
     private final ServerTls tls;
+    private final Tracing tracing;
     private boolean stopped;
 
     private JdtmServer(Builder b, ServerConfig config, TransStore store) {
@@ -65,10 +68,12 @@ public final class JdtmServer implements AutoCloseable {
         ServerMetrics metrics = new ServerMetrics(Version.current());
         BearerAuth auth = BearerAuth.of(config.auth());
         BranchTls branchTls = BranchTls.of(config.branchTls());
+        this.tracing = b.openTelemetry != null ? Tracing.of(b.openTelemetry)
+                : Tracing.from(config.tracing(), System.getenv());
         this.caller = new BranchCaller(Duration.ofSeconds(Math.max(1, config.requestTimeout())),
                 System.getenv("IS_DOCKER") != null && !System.getenv("IS_DOCKER").isEmpty(),
                 config.grpcServiceConfig(), branchTls, DestinationPolicy.from(config.branchPolicy()));
-        this.service = new TransService(store, caller, b.clock, config, metrics);
+        this.service = new TransService(store, caller, b.clock, config, metrics, tracing);
         this.poller = new Poller(service, b.clock, Duration.ofSeconds(config.retryInterval()),
                 Duration.ofSeconds(config.transCronInterval()), config.cronBatch(), config.cronConcurrency());
         this.housekeeper = new Housekeeper(store, b.clock, Duration.ofSeconds(config.store().retention()));
@@ -91,6 +96,9 @@ public final class JdtmServer implements AutoCloseable {
                     .addConnectionSelector(new Http10Selector(Http1Config.create()))
                     .directHandlers(TransportErrors.handlers())
                     .routing(r -> {
+                        if (tracing.enabled()) {
+                            r.addFilter(new HttpTracing(tracing)); // first: refused calls are traced too
+                        }
                         api.routing(r);
                         if (auth.enabled()) {
                             // after HttpApi's metrics filter, which so counts refused calls as failed ones too
@@ -112,6 +120,7 @@ public final class JdtmServer implements AutoCloseable {
                 serverTls.close();
             }
             caller.close();
+            tracing.close();
             throw e;
         }
         this.web = webServer;
@@ -128,6 +137,10 @@ public final class JdtmServer implements AutoCloseable {
                     + " stay open", config.auth().tokenList().size(), config.auth().adminTokenList().size());
         }
         log.info("branch TLS: {}", branchTls);
+        if (tracing.enabled()) {
+            log.info("tracing: on (OpenTelemetry, {})", b.openTelemetry != null ? "the embedding application's"
+                    : "OTLP, configured by Tracing.* and the OTEL_ environment variables");
+        }
     }
 
     /** A builder over {@link ServerConfig#defaults()}: DTM's ports 36789/36790, the embedded store in {@code ./jdtm-data}. */
@@ -150,6 +163,7 @@ public final class JdtmServer implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private boolean poller = true;
         private String host = "0.0.0.0";
+        private io.opentelemetry.api.OpenTelemetry openTelemetry;
 
         private Builder() {}
 
@@ -207,6 +221,15 @@ public final class JdtmServer implements AutoCloseable {
         /** The interface to listen on; default all. */
         public Builder host(String h) {
             this.host = Objects.requireNonNull(h, "host");
+            return this;
+        }
+
+        /**
+         * Traces with this OpenTelemetry instance (the embedding application's, or a test's with an in-memory
+         * exporter) instead of one built from the {@code Tracing} keys; the server never closes it.
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry otel) {
+            this.openTelemetry = Objects.requireNonNull(otel, "openTelemetry");
             return this;
         }
 
@@ -347,6 +370,7 @@ public final class JdtmServer implements AutoCloseable {
         join(http, grace);
         join(rpc, grace);
         caller.close();
+        tracing.close(); // flushes the spans still buffered
         if (tls != null) {
             tls.close();
         }

@@ -44,8 +44,9 @@ public final class JdtmTestServer implements AutoCloseable {
             throw new UncheckedIOException("cannot create a data directory for the jdtm test server", e);
         }
         try {
-            this.server = JdtmServer.builder().config(b.config).httpPort(0).grpcPort(0).dataDir(dataDir).host(HOST)
-                    .poller(b.poller).start();
+            JdtmServer.Builder sb = JdtmServer.builder().config(b.config).httpPort(0).grpcPort(0).dataDir(dataDir)
+                    .host(HOST).poller(b.poller);
+            this.server = (b.openTelemetry == null ? sb : sb.openTelemetry(b.openTelemetry)).start();
         } catch (RuntimeException e) {
             deleteTree(dataDir);
             throw e;
@@ -72,6 +73,7 @@ public final class JdtmTestServer implements AutoCloseable {
     public static final class Builder {
         private ServerConfig config = ServerConfig.defaults();
         private boolean poller;
+        private io.opentelemetry.api.OpenTelemetry openTelemetry;
 
         private Builder() {}
 
@@ -90,6 +92,15 @@ public final class JdtmTestServer implements AutoCloseable {
          */
         public Builder poller(boolean run) {
             this.poller = run;
+            return this;
+        }
+
+        /**
+         * Traces the server with this OpenTelemetry instance (e.g. the test's SDK with an in-memory exporter), so the
+         * test sees the TM's spans beside its own; default: no tracing.
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry otel) {
+            this.openTelemetry = Objects.requireNonNull(otel, "openTelemetry");
             return this;
         }
 

@@ -59,7 +59,8 @@ public final class GrpcChannels implements AutoCloseable {
     private ManagedChannel open(String target) {
         ChannelCredentials creds = target.equals(tmTarget) ? tmCredentials : InsecureChannelCredentials.create();
         try {
-            return Grpc.newChannelBuilder(target, creds).build();
+            // every call carries the caller's trace context (TraceContext), to the TM and to branches
+            return Grpc.newChannelBuilder(target, creds).intercept(TraceContext.grpcInterceptor()).build();
         } catch (ManagedChannelProvider.ProviderNotFoundException e) {
             throw new IllegalStateException("gRPC needs a transport on the class path: add io.grpc:grpc-netty-shaded "
                     + "(or grpc-netty / grpc-okhttp) to use DtmClient over gRPC", e);

@@ -11,7 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
-/** Blocking HTTP calls on the JDK client, shared by the TM transport and the AP→RM calls. Thread-safe. */
+/**
+ * Blocking HTTP calls on the JDK client, shared by the TM transport and the AP→RM calls; each carries the caller's trace
+ * context ({@link TraceContext}). Thread-safe.
+ */
 public final class Http {
 
     /** Status and body text of an answer. */
@@ -44,6 +47,7 @@ public final class Http {
         }
         b.timeout(timeout == null ? defaultTimeout : timeout);
         b.header("Content-Type", "application/json");
+        TraceContext.inject(b::setHeader); // the caller's trace; headers given explicitly win
         headers.forEach(b::setHeader);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));

@@ -18,6 +18,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.Outcome;
+import io.jdtm.server.tracing.Tracing;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -104,9 +105,11 @@ final class GrpcBranchTransport implements BranchTransport {
             CallOptions opts = CallOptions.DEFAULT.withDeadlineAfter(c.timeout().toNanos(), TimeUnit.NANOSECONDS);
             // the reply bytes are ignored: only the status says how the branch went
             ClientCalls.blockingUnaryCall(ch, method, opts, c.payload());
+            Tracing.noteGrpcStatus(Status.Code.OK.value());
             return new BranchResult(Outcome.SUCCESS, detail(Status.OK));
         } catch (StatusRuntimeException e) {
             Status s = e.getStatus();
+            Tracing.noteGrpcStatus(s.getCode().value());
             if (s.getCode() == Status.Code.UNAVAILABLE && s.getDescription() != null
                     && s.getDescription().contains(DestinationPolicy.REFUSED)) {
                 return BranchResult.refused(s.getDescription());

@@ -14,6 +14,7 @@ import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.Outcome;
 import io.jdtm.protocol.TransType;
+import io.jdtm.server.tracing.Tracing;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -108,6 +109,7 @@ final class HttpBranchTransport implements BranchTransport {
         try (HttpClientResponse res = post ? req.submit(payload) : req.request()) {
             String body = bodyOf(res);
             int status = res.status().code();
+            Tracing.noteHttpStatus(status);
             return new BranchResult(Outcome.ofHttp(status, body), detail(status, body));
         }
     }
@@ -133,6 +135,7 @@ final class HttpBranchTransport implements BranchTransport {
         try (HttpClientResponse res = req.submit(DtmJson.writeBytes(body))) {
             String text = bodyOf(res);
             int status = res.status().code();
+            Tracing.noteHttpStatus(status);
             Outcome byHttp = Outcome.ofHttp(status, text);
             if (byHttp != Outcome.SUCCESS) {
                 return new BranchResult(byHttp, detail(status, text));

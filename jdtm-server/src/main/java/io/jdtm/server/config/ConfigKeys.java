@@ -104,7 +104,11 @@ final class ConfigKeys {
             section("BranchPolicy", "DenyCidrs", Kind.STRING, c -> c.branchPolicy().denyCidrs()),
             section("BranchPolicy", "AllowPorts", Kind.STRING, c -> c.branchPolicy().allowPorts()),
             section("BranchPolicy", "AllowSchemes", Kind.STRING, c -> c.branchPolicy().allowSchemes()),
-            section("BranchPolicy", "AllowMetadata", Kind.STRING, c -> c.branchPolicy().allowMetadata()));
+            section("BranchPolicy", "AllowMetadata", Kind.STRING, c -> c.branchPolicy().allowMetadata()),
+            // OpenTelemetry traces (README, "Tracing"); the OTEL_ variables tune the rest
+            section("Tracing", "Enabled", Kind.STRING, c -> c.tracing().enabled()),
+            section("Tracing", "Endpoint", Kind.STRING, c -> c.tracing().endpoint()),
+            section("Tracing", "ServiceName", Kind.STRING, c -> c.tracing().serviceName()));
 
     static final Map<String, Key> BY_PATH =
             ALL.stream().collect(Collectors.toMap(Key::path, k -> k, (a, b) -> a, LinkedHashMap::new));
@@ -200,7 +204,9 @@ final class ConfigKeys {
                 new BranchPolicyConfig(str(v, "BranchPolicy.AllowHosts"), str(v, "BranchPolicy.DenyHosts"),
                         str(v, "BranchPolicy.AllowCidrs"), str(v, "BranchPolicy.DenyCidrs"),
                         str(v, "BranchPolicy.AllowPorts"), str(v, "BranchPolicy.AllowSchemes"),
-                        str(v, "BranchPolicy.AllowMetadata")));
+                        str(v, "BranchPolicy.AllowMetadata")),
+                new TracingConfig(str(v, "Tracing.Enabled"), str(v, "Tracing.Endpoint"),
+                        str(v, "Tracing.ServiceName")));
     }
 
     private static Key store(String name, Kind kind, boolean jdtmOnly, Function<StoreConfig, Object> getter) {

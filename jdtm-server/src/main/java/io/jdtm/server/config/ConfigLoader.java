@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>YAML keys are DTM's exact, case-sensitive names, so an unmodified DTM {@code conf.yml} loads. DTM sections jdtm
  * does not use ({@code MicroService}, {@code HttpMicroService}, {@code Log}) are accepted and ignored, with a
  * warning when they hold anything. Any other unknown top-level key, or unknown key inside a section ({@code Store},
- * or jdtm's {@code Auth}, {@code Tls}, {@code BranchTls}, {@code BranchPolicy}), is an error: DTM silently ignores typos, which turns {@code RetryIntreval: 60} into a default nobody notices.
+ * or jdtm's {@code Auth}, {@code Tls}, {@code BranchTls}, {@code BranchPolicy}, {@code Tracing}), is an error: DTM silently ignores typos, which turns {@code RetryIntreval: 60} into a default nobody notices.
  *
  * <p>All problems found (unknown keys, wrong types, failed rules) are reported together in one
  * {@link ConfigException}, each naming the YAML key, the offending value and where it came from.
@@ -343,6 +343,9 @@ public final class ConfigLoader {
         v.put("Auth.Metrics", c.auth().metrics().strip().toLowerCase(Locale.ROOT));
         v.put("BranchTls.Grpc", c.branchTls().grpc().strip().toLowerCase(Locale.ROOT));
         v.put("BranchPolicy.AllowMetadata", c.branchPolicy().allowMetadata().strip().toLowerCase(Locale.ROOT));
+        v.put("Tracing.Enabled", c.tracing().enabled().strip().toLowerCase(Locale.ROOT));
+        v.put("Tracing.Endpoint", c.tracing().endpoint().strip());
+        v.put("Tracing.ServiceName", c.tracing().serviceName().strip());
         if (c.grpcServiceConfig().isBlank()) {
             // DTM puts its default back when the key is set to '' (MustLoadConfig).
             v.put("GrpcServiceConfig", ServerConfig.defaults().grpcServiceConfig());
@@ -440,6 +443,12 @@ public final class ConfigLoader {
         for (BranchPolicyConfig.Problem p : c.branchPolicy().problems()) {
             rules.fail(p.key(), p.what());
         }
+
+        // tracing
+        rules.check("Tracing.Enabled", TracingConfig.ENABLED_VALUES.contains(c.tracing().enabled()),
+                "must be one of " + String.join(", ", TracingConfig.ENABLED_VALUES));
+        rules.check("Tracing.Endpoint", c.tracing().endpoint().isEmpty() || isHttpUrl(c.tracing().endpoint()),
+                "must be empty or an http(s) URL, e.g. http://collector:4318");
     }
 
     /** The shortest token accepted: anything shorter is guessable. */

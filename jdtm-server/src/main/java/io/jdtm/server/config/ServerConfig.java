@@ -31,6 +31,7 @@ package io.jdtm.server.config;
  * @param tls jdtm {@code Tls}: TLS on the HTTP and gRPC listeners
  * @param branchTls jdtm {@code BranchTls}: trust for TLS calls to branches
  * @param branchPolicy jdtm {@code BranchPolicy}: where branch calls may go
+ * @param tracing jdtm {@code Tracing}: OpenTelemetry traces, off by default
  */
 public record ServerConfig(
         StoreConfig store,
@@ -63,13 +64,14 @@ public record ServerConfig(
         AuthConfig auth,
         ServerTlsConfig tls,
         BranchTlsConfig branchTls,
-        BranchPolicyConfig branchPolicy) {
+        BranchPolicyConfig branchPolicy,
+        TracingConfig tracing) {
 
     public static ServerConfig defaults() {
         return new ServerConfig(StoreConfig.defaults(), 3, 35, 10, 3, 36789, 36790, 36791, 1, 1, "info", "", 3, 3,
                 "", "", "{\"loadBalancingConfig\":[{\"round_robin\":{}}]}", 4L * 1024 * 1024, 256, 64, 128,
                 1000, 4000, 1024L * 1024, 16 * 1024, 5, 0, AuthConfig.defaults(), ServerTlsConfig.defaults(),
-                BranchTlsConfig.defaults(), BranchPolicyConfig.defaults());
+                BranchTlsConfig.defaults(), BranchPolicyConfig.defaults(), TracingConfig.defaults());
     }
 
     /**
@@ -94,23 +96,27 @@ public record ServerConfig(
     }
 
     public ServerConfig withStore(StoreConfig s) {
-        return withSections(s, auth, tls, branchTls, branchPolicy);
+        return withSections(s, auth, tls, branchTls, branchPolicy, tracing);
     }
 
     public ServerConfig withAuth(AuthConfig a) {
-        return withSections(store, a, tls, branchTls, branchPolicy);
+        return withSections(store, a, tls, branchTls, branchPolicy, tracing);
     }
 
     public ServerConfig withTls(ServerTlsConfig t) {
-        return withSections(store, auth, t, branchTls, branchPolicy);
+        return withSections(store, auth, t, branchTls, branchPolicy, tracing);
     }
 
     public ServerConfig withBranchTls(BranchTlsConfig b) {
-        return withSections(store, auth, tls, b, branchPolicy);
+        return withSections(store, auth, tls, b, branchPolicy, tracing);
     }
 
     public ServerConfig withBranchPolicy(BranchPolicyConfig p) {
-        return withSections(store, auth, tls, branchTls, p);
+        return withSections(store, auth, tls, branchTls, p, tracing);
+    }
+
+    public ServerConfig withTracing(TracingConfig t) {
+        return withSections(store, auth, tls, branchTls, branchPolicy, t);
     }
 
     public ServerConfig withHttpPort(int port) {
@@ -127,11 +133,11 @@ public record ServerConfig(
 
     /** The one copy with other sections; single keys change through {@link #with}. */
     private ServerConfig withSections(StoreConfig s, AuthConfig a, ServerTlsConfig t, BranchTlsConfig b,
-            BranchPolicyConfig p) {
+            BranchPolicyConfig p, TracingConfig tr) {
         return new ServerConfig(s, transCronInterval, timeoutToFail, retryInterval, requestTimeout, httpPort,
                 grpcPort, jsonRpcPort, updateBranchSync, updateBranchAsyncGoroutineNum, logLevel, timeZoneOffset,
                 configUpdateInterval, alertRetryLimit, alertWebHook, adminBasePath, grpcServiceConfig, maxBodyBytes,
                 cronConcurrency, cronBatch, maxGidLength, maxSteps, maxBranches, maxPayloadBytes, maxHeaderBytes,
-                shutdownGrace, storeWaitTimeout, a, t, b, p);
+                shutdownGrace, storeWaitTimeout, a, t, b, p, tr);
     }
 }

@@ -12,6 +12,7 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jdtm.protocol.grpc.dtmgimp.DtmGrpc;
 import io.jdtm.server.metrics.ServerMetrics;
+import io.jdtm.server.tracing.GrpcTracing;
 import io.jdtm.server.trans.TransService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -72,11 +73,15 @@ public final class GrpcServer implements AutoCloseable {
         if (guard != null) {
             builder.intercept(guard);
         }
+        io.grpc.ServerServiceDefinition api = ServerInterceptors.intercept(new GrpcApi(service, maxMessageBytes),
+                new MetricsInterceptor(metrics));
+        if (service.tracing().enabled()) {
+            api = ServerInterceptors.intercept(api, new GrpcTracing(service.tracing()));
+        }
         Server server = builder
                 .executor(executor)
                 .maxInboundMessageSize(transportLimit(maxMessageBytes))
-                .addService(MalformedMessages.guard(ServerInterceptors.intercept(
-                        new GrpcApi(service, maxMessageBytes), new MetricsInterceptor(metrics))))
+                .addService(MalformedMessages.guard(api))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())
                 .addService(health.getHealthService())

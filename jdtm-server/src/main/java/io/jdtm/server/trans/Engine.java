@@ -15,6 +15,7 @@ import io.jdtm.server.store.StatusChange;
 import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
+import io.jdtm.server.tracing.Tracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,11 +46,14 @@ final class Engine {
     final Clock clock;
     final ServerConfig config;
     final ServerMetrics metrics;
+    final Tracing tracing;
     /** Set once when the server stops: passes start no more branch calls (see {@link #ensureLease}). */
     private volatile boolean stopping;
 
-    Engine(TransStore store, BranchCaller caller, Clock clock, ServerConfig config, ServerMetrics metrics) {
+    Engine(TransStore store, BranchCaller caller, Clock clock, ServerConfig config, ServerMetrics metrics,
+            Tracing tracing) {
         this.store = store;
+        this.tracing = tracing;
         this.caller = caller;
         this.clock = clock;
         this.config = config;
@@ -237,7 +241,7 @@ final class Engine {
         TransGlobal g = p.global();
         BranchCall c = new BranchCall(url, g.gid(), g.transType().wire(), branchId, op, payload, g.protocol(),
                 g.options().branchHeaders(), requestTimeout(p));
-        BranchResult r = caller.call(c);
+        BranchResult r = tracing.call(p.trace(), g.extData(), c, caller::call);
         metrics.branch(g.transType().wire(), branchId, op, r.isSuccess());
         if (r.refused()) {
             metrics.branchRefused();

@@ -3,6 +3,7 @@ package io.jdtm.server.trans;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.store.TransGlobal;
+import io.jdtm.server.tracing.Tracing;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -25,6 +26,8 @@ final class Pass {
     private long interval;
     /** The next try the pass decided, or null when it touched nothing (then the lease's end stays the schedule). */
     private Instant next;
+    /** The pass's span, parent of its branch calls' spans (branch calls may run on other threads). */
+    private volatile Tracing.PassSpan trace = Tracing.PassSpan.NONE;
 
     Pass(TransGlobal global, Instant start, String token, Instant leaseUntil) {
         this.global = global;
@@ -41,6 +44,14 @@ final class Pass {
      */
     static Instant floorSeconds(Instant t) {
         return t.truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    Tracing.PassSpan trace() {
+        return trace;
+    }
+
+    void trace(Tracing.PassSpan span) {
+        this.trace = span;
     }
 
     TransGlobal global() {

@@ -223,6 +223,7 @@ final class Passes {
     private Result runOne(Slot slot, TransGlobal g, List<TransBranch> branches, String token) {
         Pass p = new Pass(g, e.now(), token, g.nextCronTime());
         slot.current = p;
+        p.trace(e.tracing.startPass(g.gid(), g.transType().wire(), g.extData()));
         RuntimeException error = null;
         boolean ok = false;
         try {
@@ -246,6 +247,7 @@ final class Passes {
             e.metrics.transaction(g.transType().wire(), ok,
                     Duration.between(g.createTime(), e.now()).toMillis() / 1000.0);
             release(p);
+            p.trace().end(p.status().wire(), error);
         }
         if (p.handedBack() && !p.status().isFinal()) {
             // not finished here: a waiting caller must not read this as the transaction's outcome

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import io.jdtm.server.tracing.Tracing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,13 @@ public final class TransService {
 
     public TransService(TransStore store, BranchCaller caller, Clock clock, ServerConfig config,
             ServerMetrics metrics) {
-        this.engine = new Engine(store, caller, clock, config, metrics);
+        this(store, caller, clock, config, metrics, Tracing.OFF);
+    }
+
+    /** With {@code tracing}: spans of passes and branch calls, the caller's trace context stored in ext_data. */
+    public TransService(TransStore store, BranchCaller caller, Clock clock, ServerConfig config,
+            ServerMetrics metrics, Tracing tracing) {
+        this.engine = new Engine(store, caller, clock, config, metrics, tracing);
         this.limits = new Limits(config);
         // the processors, wired in one place
         processors.put(TransType.SAGA, new SagaProcessor());
@@ -60,6 +67,11 @@ public final class TransService {
         this.passes = new Passes(engine, processors);
         this.topics = new Topics(store, clock, url -> checkUrl("url", url, null));
         this.queries = new TransQueries(store);
+    }
+
+    /** The tracing the API front ends open their spans with. */
+    public Tracing tracing() {
+        return engine.tracing;
     }
 
     /** The read side: query, listing, KV. */
@@ -209,6 +221,7 @@ public final class TransService {
     /** {@code POST /abort} (spec §3.5). */
     public void abort(TransRequest req) {
         String gid = requireGid(req.gid());
+        engine.tracing.noteGid(gid);
         TransGlobal g = load(gid);
         if (g.transType() == TransType.MSG && g.status() == TransStatus.PREPARED) {
             cas(g, TransStatus.FAILED, req.rollbackReason());
@@ -268,6 +281,7 @@ public final class TransService {
      */
     public void registerBranch(Map<String, String> body, byte[] payload) {
         String gid = requireGid(body.get("gid"));
+        engine.tracing.noteGid(gid);
         String branchId = body.getOrDefault("branch_id", "");
         if (branchId.isEmpty()) {
             throw DtmException.badRequest("registerBranch needs a branch_id");
@@ -366,12 +380,12 @@ public final class TransService {
      */
     private void process(Passes.Start start, boolean waitResult, boolean wasSubmitted) {
         if (!waitResult) {
-            Thread.startVirtualThread(() -> {
+            Thread.startVirtualThread(engine.tracing.wrap(() -> {
                 Passes.Result r = passes.drive(start);
                 if (r.error() != null) {
                     logPassError(start.gid(), r.error());
                 }
-            });
+            }));
             return;
         }
         Passes.Result r = passes.drive(start);
@@ -507,8 +521,10 @@ public final class TransService {
             throw DtmException.badRequest("branch_headers: " + e.getMessage());
         }
         Instant now = engine.now();
+        engine.tracing.noteGid(req.gid());
+        // ext_data: the caller's trace context, so every later pass and branch call joins its trace
         TransGlobal g = new TransGlobal(0, req.gid(), type, status, req.queryPrepared(), protocol, now, now, null,
-                null, "", "", o, req.customData(), 0, null, "", "");
+                null, "", "", o, req.customData(), 0, null, "", engine.tracing.extData());
         long base = engine.baseInterval(g);
         return g.withSchedule(base, now.plusSeconds(base), now);
     }

@@ -533,4 +533,35 @@ class ConfigLoaderTest {
             assertThat(text).as(k.path()).contains("`" + k.path() + "`").contains("`" + k.env() + "`");
         }
     }
+
+    // --- tracing ---------------------------------------------------------------------------------------------------
+
+    @Test
+    void tracingIsOffByDefaultAndReadFromYamlOrEnvironment() throws IOException {
+        assertThat(ServerConfig.defaults().tracing().on()).isFalse();
+        ServerConfig c = load("""
+                Tracing:
+                  Enabled: TRUE
+                  Endpoint: http://collector:4318
+                """);
+        assertThat(c.tracing().on()).isTrue();
+        assertThat(c.tracing().endpoint()).isEqualTo("http://collector:4318");
+        ServerConfig env = ConfigLoader.fromEnvironment(Map.of("TRACING_ENABLED", "true", "TRACING_SERVICE_NAME", "tm-a"));
+        assertThat(env.tracing().on()).isTrue();
+        assertThat(env.tracing().serviceName()).isEqualTo("tm-a");
+    }
+
+    @Test
+    void tracingValuesAreChecked() throws IOException {
+        ConfigException e = rejected("""
+                Tracing:
+                  Enabled: maybe
+                  Endpoint: collector:4318
+                """);
+
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "Tracing.Enabled must be one of false, true (got 'maybe' from " + dir.resolve("conf.yml") + ":2)",
+                "Tracing.Endpoint must be empty or an http(s) URL, e.g. http://collector:4318 (got 'collector:4318' from "
+                        + dir.resolve("conf.yml") + ":3)");
+    }
 }
