@@ -217,6 +217,7 @@ public final class JdtmServer implements AutoCloseable {
         web.stop();
         grpc.close();
         caller.close();
+        service.close(); // the attempt history still buffered, before the store goes
         if (tls != null) {
             tls.close();
         }

@@ -82,7 +82,7 @@ final class HttpBranchTransport implements BranchTransport {
         try (HttpClientResponse res = post ? req.submit(payload) : req.request()) {
             String body = bodyOf(res);
             int status = res.status().code();
-            return new BranchResult(Outcome.ofHttp(status, body), detail(status, body));
+            return new BranchResult(Outcome.ofHttp(status, body), detail(status, body), Integer.toString(status));
         }
     }
 
@@ -110,9 +110,9 @@ final class HttpBranchTransport implements BranchTransport {
             int status = res.status().code();
             Outcome byHttp = Outcome.ofHttp(status, text);
             if (byHttp != Outcome.SUCCESS) {
-                return new BranchResult(byHttp, detail(status, text));
+                return new BranchResult(byHttp, detail(status, text), Integer.toString(status));
             }
-            return new BranchResult(jsonRpcOutcome(text), detail(status, text));
+            return new BranchResult(jsonRpcOutcome(text), detail(status, text), Integer.toString(status));
         }
     }
 

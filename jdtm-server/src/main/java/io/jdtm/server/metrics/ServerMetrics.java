@@ -24,6 +24,7 @@ public final class ServerMetrics {
     private final Counter leaseRenewed;
     private final Counter leaseLost;
     private final Counter authRefused;
+    private final Counter attemptsDropped;
     private final ExpositionFormats formats = ExpositionFormats.init();
 
     public ServerMetrics(String version) {
@@ -57,6 +58,14 @@ public final class ServerMetrics {
         authRefused = Counter.builder().name("jdtm_auth_refused_total")
                 .help("API calls refused for a missing or wrong bearer token, or a normal token on an admin"
                         + " operation (docs/security.md)").labelNames("type", "reason").register(registry);
+        attemptsDropped = Counter.builder().name("jdtm_attempts_dropped_total")
+                .help("Branch-call attempts not kept in the attempt history: its buffer was full or the store"
+                        + " refused the write (docs/storage.md)").register(registry);
+    }
+
+    /** Attempts the attempt history dropped: its buffer was full or the store refused them. */
+    public void attemptsDropped(int n) {
+        attemptsDropped.inc(n);
     }
 
     /** One call refused by the token check; {@code type} http or grpc, {@code reason} missing, wrong, not_admin. */

@@ -10,6 +10,8 @@ import io.jdtm.server.branch.BranchCaller;
 import io.jdtm.server.branch.BranchResult;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.metrics.ServerMetrics;
+import io.jdtm.server.store.Attempt;
+import io.jdtm.server.store.AttemptWriter;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.StatusChange;
 import io.jdtm.server.store.TransBranch;
@@ -45,8 +47,11 @@ final class Engine {
     final Clock clock;
     final ServerConfig config;
     final ServerMetrics metrics;
+    final AttemptWriter attempts;
 
-    Engine(TransStore store, BranchCaller caller, Clock clock, ServerConfig config, ServerMetrics metrics) {
+    Engine(TransStore store, BranchCaller caller, Clock clock, ServerConfig config, ServerMetrics metrics,
+            AttemptWriter attempts) {
+        this.attempts = attempts;
         this.store = store;
         this.caller = caller;
         this.clock = clock;
@@ -210,15 +215,34 @@ final class Engine {
         }
     }
 
-    /** Calls a URL on behalf of the transaction (branch, QueryPrepared or workflow callback); no status write. */
+    /**
+     * Calls a URL on behalf of the transaction (branch, QueryPrepared or workflow callback); no status write. The
+     * one place every branch call goes through: each call made is kept as an {@link Attempt} of the pass, recorded
+     * in the attempt history when the pass ends ({@link #recordAttempts}).
+     */
     BranchResult call(Pass p, String url, String branchId, String op, byte[] payload) {
         ensureLease(p, requestTimeout(p));
         TransGlobal g = p.global();
         BranchCall c = new BranchCall(url, g.gid(), g.transType().wire(), branchId, op, payload, g.protocol(),
                 g.options().branchHeaders(), requestTimeout(p));
+        Instant start = now();
+        long t0 = System.nanoTime();
         BranchResult r = caller.call(c);
+        if (!url.isEmpty()) {
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            p.attempted(new Attempt(g.gid(), branchId, op, 0, start, millis, r.outcome(), r.code(), r.detail(),
+                    null, 0));
+        }
         metrics.branch(g.transType().wire(), branchId, op, r.isSuccess());
         return r;
+    }
+
+    /** Hands the pass's calls, with the retry it decided, to the attempt history (asynchronous, never blocks). */
+    void recordAttempts(Pass p) {
+        List<Attempt> done = p.attemptsWithRetry();
+        if (!done.isEmpty()) {
+            attempts.offer(done);
+        }
     }
 
     /**

@@ -2,8 +2,11 @@ package io.jdtm.server.trans;
 
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
+import io.jdtm.server.store.Attempt;
 import io.jdtm.server.store.TransGlobal;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.temporal.ChronoUnit;
 
 /**
@@ -22,6 +25,8 @@ final class Pass {
     private long interval;
     /** The next try the pass decided, or null when it touched nothing (then the lease's end stays the schedule). */
     private Instant next;
+    /** The branch calls of this pass, in the order they ended; recorded when the pass ends. */
+    private final List<Attempt> attempts = new ArrayList<>();
 
     Pass(TransGlobal global, Instant start, String token, Instant leaseUntil) {
         this.global = global;
@@ -99,5 +104,26 @@ final class Pass {
         this.interval = newInterval;
         this.next = nextTry;
         this.lastTouch = at;
+    }
+
+    synchronized void attempted(Attempt a) {
+        attempts.add(a);
+    }
+
+    /**
+     * The calls of this pass, those that did not succeed stamped with the retry the pass decided: its schedule
+     * when it ends with the transaction unfinished and its lease held, none otherwise (finished, or taken over).
+     */
+    synchronized List<Attempt> attemptsWithRetry() {
+        if (attempts.isEmpty()) {
+            return List.of();
+        }
+        boolean retries = !lost && !status().isFinal();
+        List<Attempt> out = new ArrayList<>(attempts.size());
+        for (Attempt a : attempts) {
+            boolean failed = a.outcome() != io.jdtm.protocol.Outcome.SUCCESS;
+            out.add(failed && retries ? a.withRetry(nextCronTime(), interval) : a);
+        }
+        return out;
     }
 }

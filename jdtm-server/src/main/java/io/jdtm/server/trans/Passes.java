@@ -203,6 +203,7 @@ final class Passes {
             e.metrics.transaction(g.transType().wire(), ok,
                     Duration.between(g.createTime(), e.now()).toMillis() / 1000.0);
             release(p);
+            e.recordAttempts(p);
         }
         return new Result(p.global(), error, !p.lost());
     }

@@ -9,6 +9,7 @@ import io.jdtm.protocol.TransType;
 import io.jdtm.server.branch.BranchCaller;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.metrics.ServerMetrics;
+import io.jdtm.server.store.AttemptWriter;
 import io.jdtm.server.store.ResetResult;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.StatusChange;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TransService {
     private static final Logger log = LoggerFactory.getLogger(TransService.class);
+    /** Attempts waiting for the history writer at most; more are dropped (docs/storage.md, "Attempt history"). */
+    static final int ATTEMPT_BUFFER = 16_384;
 
     private final Engine engine;
     private final Map<TransType, TransProcessor> processors = new EnumMap<>(TransType.class);
@@ -49,7 +52,8 @@ public final class TransService {
 
     public TransService(TransStore store, BranchCaller caller, Clock clock, ServerConfig config,
             ServerMetrics metrics) {
-        this.engine = new Engine(store, caller, clock, config, metrics);
+        this.engine = new Engine(store, caller, clock, config, metrics,
+                new AttemptWriter(store, ATTEMPT_BUFFER, metrics::attemptsDropped));
         this.limits = new Limits(config);
         // the processors, wired in one place
         processors.put(TransType.SAGA, new SagaProcessor());
@@ -79,6 +83,16 @@ public final class TransService {
 
     public TransStore store() {
         return engine.store;
+    }
+
+    /** The attempt history's writer (its {@link AttemptWriter#flush} lets a test see what was recorded). */
+    public AttemptWriter attempts() {
+        return engine.attempts;
+    }
+
+    /** Writes the attempt history still buffered (briefly) and stops its writer; call before closing the store. */
+    public void close() {
+        engine.attempts.close();
     }
 
     // ---------------------------------------------------------------- prepare / submit / abort

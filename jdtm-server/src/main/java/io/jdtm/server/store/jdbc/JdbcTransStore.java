@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.Attempt;
+import io.jdtm.server.store.AttemptRows;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.Page;
@@ -654,12 +656,48 @@ public final class JdbcTransStore implements TransStore {
             }
             ps.executeUpdate();
         }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM jdtm_attempt WHERE gid IN (" + marks + ")")) {
+            for (int i = 0; i < gids.size(); i++) {
+                ps.setString(i + 1, gids.get(i));
+            }
+            ps.executeUpdate();
+        }
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM trans_global WHERE id IN (" + marks + ")")) {
             for (int i = 0; i < ids.size(); i++) {
                 ps.setLong(i + 1, ids.get(i));
             }
             return ps.executeUpdate();
         }
+    }
+
+    // ---- attempt history ----
+
+    @Override
+    public void recordAttempts(List<Attempt> attempts) {
+        if (attempts.isEmpty()) {
+            return;
+        }
+        // one transaction, one commit for the whole batch; a statement per row, because MariaDB's bulk protocol
+        // refuses INSERT … SELECT ("not supported in the prepared statement protocol")
+        tx("recordAttempts", c -> {
+            try (PreparedStatement ps = c.prepareStatement(AttemptRows.INSERT)) {
+                for (Attempt a : attempts) {
+                    AttemptRows.bindInsert(ps, a);
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Attempt> findAttempts(String gid) {
+        return auto("findAttempts", c -> {
+            try (PreparedStatement ps = c.prepareStatement(AttemptRows.SELECT_BY_GID)) {
+                ps.setString(1, gid);
+                return AttemptRows.read(ps);
+            }
+        });
     }
 
     @Override

@@ -4,6 +4,8 @@ import io.jdtm.protocol.BranchStatus;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.protocol.TransType;
+import io.jdtm.server.store.Attempt;
+import io.jdtm.server.store.AttemptRows;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.Page;
@@ -191,6 +193,7 @@ public final class SqliteTransStore implements TransStore {
             c.execute("DELETE FROM trans_branch_op");
             c.execute("DELETE FROM trans_global");
             c.execute("DELETE FROM kv");
+            c.execute("DELETE FROM jdtm_attempt");
             // Restart the ids too, as dropping and recreating the tables would.
             c.execute("DELETE FROM sqlite_sequence");
             return null;
@@ -544,6 +547,7 @@ public final class SqliteTransStore implements TransStore {
             PreparedStatement del = c.prepare("DELETE FROM trans_global WHERE id = ? AND status IN " + FINISHED
                     + " AND update_time < ? RETURNING gid");
             PreparedStatement delBranches = c.prepare("DELETE FROM trans_branch_op WHERE gid = ?");
+            PreparedStatement delAttempts = c.prepare(AttemptRows.DELETE_BY_GID);
             int deleted = 0;
             for (long id : ids) {
                 del.setLong(1, id);
@@ -557,10 +561,38 @@ public final class SqliteTransStore implements TransStore {
                 if (gid != null) {
                     delBranches.setString(1, gid);
                     delBranches.executeUpdate();
+                    delAttempts.setString(1, gid);
+                    delAttempts.executeUpdate();
                     deleted++;
                 }
             }
             return deleted;
+        });
+    }
+
+    // ---- attempt history ----
+
+    @Override
+    public void recordAttempts(List<Attempt> attempts) {
+        if (attempts.isEmpty()) {
+            return;
+        }
+        write(c -> {
+            PreparedStatement ps = c.prepare(AttemptRows.INSERT);
+            for (Attempt a : attempts) {
+                AttemptRows.bindInsert(ps, a);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Attempt> findAttempts(String gid) {
+        return read(c -> {
+            PreparedStatement ps = c.prepare(AttemptRows.SELECT_BY_GID);
+            ps.setString(1, gid);
+            return AttemptRows.read(ps);
         });
     }
 
