@@ -98,4 +98,32 @@ final class TransJson {
             n.put(key, v);
         }
     }
+
+    /**
+     * One attempt of the attempt history (jdtm, not DTM): times both as RFC 3339 with milliseconds in the
+     * configured zone and as epoch milliseconds.
+     */
+    ObjectNode attempt(io.jdtm.server.store.Attempt a) {
+        ObjectNode n = F.objectNode();
+        n.put("branch_id", a.branchId());
+        n.put("op", a.op());
+        n.put("attempt", a.attempt());
+        n.put("start_time", millisTime(a.start()));
+        n.put("start_ms", a.start().toEpochMilli());
+        n.put("latency_ms", a.latencyMillis());
+        n.put("outcome", a.outcome().name());
+        n.put("code", a.code());
+        n.put("answer", a.answer());
+        if (a.nextTry() != null) {
+            n.put("next_try_time", millisTime(a.nextTry()));
+            n.put("next_try_ms", a.nextTry().toEpochMilli());
+            n.put("interval_s", a.intervalSeconds());
+        }
+        return n;
+    }
+
+    private String millisTime(Instant t) {
+        return java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME
+                .format(t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).atZone(zone).toOffsetDateTime());
+    }
 }

@@ -29,6 +29,9 @@ public final class AttemptRows {
     public static final String SELECT_BY_GID = "SELECT gid, branch_id, op, attempt, start_ms, latency_ms, outcome,"
             + " code, answer, next_try_ms, interval_s FROM jdtm_attempt WHERE gid = ? ORDER BY id";
 
+    /** The live counts of the admin UI: transactions per status. */
+    public static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM trans_global GROUP BY status";
+
     public static final String DELETE_BY_GID = "DELETE FROM jdtm_attempt WHERE gid = ?";
 
     /** Binds {@link #INSERT}'s parameters. */
@@ -64,6 +67,24 @@ public final class AttemptRows {
                         Instant.ofEpochMilli(rs.getLong(5)), rs.getLong(6), Outcome.valueOf(rs.getString(7)),
                         rs.getString(8), rs.getString(9), noNext ? null : Instant.ofEpochMilli(next),
                         rs.getLong(11)));
+            }
+        }
+        return out;
+    }
+
+    /** Runs {@link #COUNT_BY_STATUS}: every status, 0 when none; statuses jdtm does not know are left out. */
+    public static java.util.Map<io.jdtm.protocol.TransStatus, Long> counts(PreparedStatement ps) throws SQLException {
+        java.util.Map<io.jdtm.protocol.TransStatus, Long> out = new java.util.EnumMap<>(io.jdtm.protocol.TransStatus.class);
+        for (io.jdtm.protocol.TransStatus s : io.jdtm.protocol.TransStatus.values()) {
+            out.put(s, 0L);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                try {
+                    out.merge(io.jdtm.protocol.TransStatus.parse(rs.getString(1)), rs.getLong(2), Long::sum);
+                } catch (IllegalArgumentException e) {
+                    // a status written by someone else: not one of DTM's five
+                }
             }
         }
         return out;

@@ -4,6 +4,7 @@ import io.jdtm.protocol.TransStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -177,6 +178,12 @@ public interface TransStore extends AutoCloseable {
 
     /** @throws NotFoundException when there is no such row */
     void deleteKv(String cat, String key);
+
+    /**
+     * How many transactions are stored per status (every status present, 0 when none), for the admin UI's live
+     * counts. SQL engines count with one {@code GROUP BY}; Redis reads every status key (linear in the stored rows).
+     */
+    Map<TransStatus, Long> countByStatus();
 
     // ---- attempt history (docs/storage.md, "Attempt history") ----
 

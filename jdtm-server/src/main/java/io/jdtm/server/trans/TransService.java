@@ -63,7 +63,7 @@ public final class TransService {
         processors.put(TransType.WORKFLOW, new WorkflowProcessor());
         this.passes = new Passes(engine, processors);
         this.topics = new Topics(store, clock);
-        this.queries = new TransQueries(store);
+        this.queries = new TransQueries(store, config.retryInterval());
     }
 
     /** The read side: query, listing, KV. */

@@ -1016,4 +1016,36 @@ public abstract class TransStoreContract {
         assertThat(store.findAttempts("at-open")).isEmpty();
         assertThat(store.findAttempts("at-old")).isEmpty();
     }
+
+    // ---- the operator's filters and counts ----
+
+    @Test
+    void scanFiltersByGidPrefixAndStuckAndCountsByStatus() {
+        store.saveNew(newGlobal("op-a1", TransStatus.SUCCEED, T0), List.of());
+        store.saveNew(newGlobal("op-a2", TransStatus.SUBMITTED, T0).withSchedule(80, T0.plusSeconds(80), T0),
+                List.of());
+        store.saveNew(newGlobal("op-a3", TransStatus.ABORTING, T0).withSchedule(20, T0.plusSeconds(20), T0),
+                List.of());
+        store.saveNew(newGlobal("op-A4", TransStatus.SUBMITTED, T0).withSchedule(160, T0.plusSeconds(9), T0),
+                List.of());
+        store.saveNew(newGlobal("op-b1", TransStatus.FAILED, T0).withSchedule(640, T0.plusSeconds(9), T0),
+                List.of());
+        store.saveNew(newGlobal("op%_x", TransStatus.PREPARED, T0), List.of());
+
+        java.util.function.Function<ScanQuery, List<String>> gids =
+                q -> store.scanGlobals(q).items().stream().map(TransGlobal::gid).sorted().toList();
+        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "op-a", 0)))
+                .containsExactly("op-a1", "op-a2", "op-a3");
+        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "op%", 0))).containsExactly("op%_x");
+        // stuck: unfinished with an interval of at least 40 s; a finished row never is
+        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "", 40)))
+                .containsExactly("op-A4", "op-a2");
+        assertThat(gids.apply(new ScanQuery("", 100, TransStatus.SUBMITTED, null, null, null, "op-a", 40)))
+                .containsExactly("op-a2");
+
+        Map<TransStatus, Long> counts = store.countByStatus();
+        assertThat(counts).containsEntry(TransStatus.SUCCEED, 1L).containsEntry(TransStatus.SUBMITTED, 2L)
+                .containsEntry(TransStatus.ABORTING, 1L).containsEntry(TransStatus.FAILED, 1L)
+                .containsEntry(TransStatus.PREPARED, 1L);
+    }
 }

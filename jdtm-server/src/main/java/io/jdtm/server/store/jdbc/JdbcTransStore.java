@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -278,6 +279,12 @@ public final class JdbcTransStore implements TransStore {
         if (q.createTo() != null) {
             sql.append(" AND create_time <= ?");
         }
+        if (!q.gidPrefix().isEmpty()) {
+            sql.append(" AND ").append(dialect.gidPrefixCondition());
+        }
+        if (q.minInterval() > 0) {
+            sql.append(" AND status IN ('prepared', 'submitted', 'aborting') AND next_cron_interval >= ?");
+        }
         sql.append(" ORDER BY id DESC LIMIT ?");
         List<TransGlobal> rows = auto("scanGlobals", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
@@ -295,6 +302,13 @@ public final class JdbcTransStore implements TransStore {
                 }
                 if (q.createTo() != null) {
                     dialect.setTime(ps, i++, q.createTo());
+                }
+                if (!q.gidPrefix().isEmpty()) {
+                    ps.setInt(i++, q.gidPrefix().length());
+                    ps.setString(i++, q.gidPrefix());
+                }
+                if (q.minInterval() > 0) {
+                    ps.setLong(i++, q.minInterval());
                 }
                 ps.setInt(i, q.limit());
                 List<TransGlobal> out = new ArrayList<>();
@@ -668,6 +682,15 @@ public final class JdbcTransStore implements TransStore {
             }
             return ps.executeUpdate();
         }
+    }
+
+    @Override
+    public Map<TransStatus, Long> countByStatus() {
+        return auto("countByStatus", c -> {
+            try (PreparedStatement ps = c.prepareStatement(AttemptRows.COUNT_BY_STATUS)) {
+                return AttemptRows.counts(ps);
+            }
+        });
     }
 
     // ---- attempt history ----

@@ -228,4 +228,10 @@ final class MysqlDialect implements Dialect {
         }
         return false;
     }
+
+    /** {@inheritDoc} Binary, since the table's collation compares without case. */
+    @Override
+    public String gidPrefixCondition() {
+        return "BINARY substr(gid, 1, ?) = ?";
+    }
 }

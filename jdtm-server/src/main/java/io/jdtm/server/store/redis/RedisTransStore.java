@@ -239,7 +239,8 @@ public final class RedisTransStore implements TransStore {
         Predicate<TransGlobal> match = t -> (q.status() == null || t.status() == q.status())
                 && (q.transType() == null || t.transType() == q.transType())
                 && (q.createFrom() == null || (t.createTime() != null && !t.createTime().isBefore(q.createFrom())))
-                && (q.createTo() == null || (t.createTime() != null && !t.createTime().isAfter(q.createTo())));
+                && (q.createTo() == null || (t.createTime() != null && !t.createTime().isAfter(q.createTo())))
+                && q.matchesJdtmFilters(t);
         List<TransGlobal> rows = walk(p + "_a", q.position(), q.limit(), this::g, RedisJson::global, match);
         return new Page<>(rows, rows.size() < q.limit() ? "" : Long.toString(rows.getLast().id()));
     }
@@ -475,6 +476,33 @@ public final class RedisTransStore implements TransStore {
         Long n = eval(Script.DELETE_FINISHED, ScriptOutputType.INTEGER, keys(p + "_f", p + "_a", p + "_u"), args,
                 "deleteFinishedBefore");
         return n.intValue();
+    }
+
+    /** {@inheritDoc} Walks the listing index in pages and reads the status keys with MGET. */
+    @Override
+    public Map<TransStatus, Long> countByStatus() {
+        Map<TransStatus, Long> out = new java.util.EnumMap<>(TransStatus.class);
+        for (TransStatus s : TransStatus.values()) {
+            out.put(s, 0L);
+        }
+        long start = 0;
+        while (true) {
+            long from = start;
+            List<String> gids = call(() -> redis.zrange(p + "_a", from, from + 999));
+            if (gids.isEmpty()) {
+                return out;
+            }
+            for (KeyValue<String, String> kv : call(() -> redis.mget(gids.stream().map(this::s).toArray(String[]::new)))) {
+                if (kv.hasValue()) {
+                    try {
+                        out.merge(TransStatus.parse(kv.getValue()), 1L, Long::sum);
+                    } catch (IllegalArgumentException e) {
+                        // not one of DTM's five statuses
+                    }
+                }
+            }
+            start += gids.size();
+        }
     }
 
     // ---- attempt history ----

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -244,6 +245,15 @@ public final class SqliteTransStore implements TransStore {
         if (q.createTo() != null) {
             sql.append(" AND create_time <= ?");
             args.add(q.createTo().toEpochMilli());
+        }
+        if (!q.gidPrefix().isEmpty()) {
+            sql.append(" AND substr(gid, 1, ?) = ?"); // not LIKE: SQLite's LIKE ignores case
+            args.add((long) q.gidPrefix().length());
+            args.add(q.gidPrefix());
+        }
+        if (q.minInterval() > 0) {
+            sql.append(" AND status IN " + UNFINISHED + " AND next_cron_interval >= ?");
+            args.add(q.minInterval());
         }
         sql.append(" ORDER BY id DESC LIMIT ?");
         args.add(q.limit());
@@ -568,6 +578,11 @@ public final class SqliteTransStore implements TransStore {
             }
             return deleted;
         });
+    }
+
+    @Override
+    public Map<TransStatus, Long> countByStatus() {
+        return read(c -> AttemptRows.counts(c.prepare(AttemptRows.COUNT_BY_STATUS)));
     }
 
     // ---- attempt history ----
