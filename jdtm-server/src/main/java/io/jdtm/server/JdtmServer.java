@@ -5,6 +5,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.jdtm.server.api.Http10Selector;
 import io.helidon.webserver.WebServerConfig;
+import io.jdtm.server.admin.AdminUi;
 import io.jdtm.server.api.HttpApi;
 import io.jdtm.server.api.TransportErrors;
 import io.jdtm.server.branch.BranchCaller;
@@ -16,6 +17,7 @@ import io.jdtm.server.metrics.ServerMetrics;
 import io.jdtm.server.security.BearerAuth;
 import io.jdtm.server.security.BranchTls;
 import io.jdtm.server.security.GrpcAuthInterceptor;
+import io.jdtm.server.security.CrossSiteFilter;
 import io.jdtm.server.security.HttpAuthFilter;
 import io.jdtm.server.security.ServerTls;
 import io.jdtm.server.store.TransStore;
@@ -65,6 +67,7 @@ public final class JdtmServer implements AutoCloseable {
         this.housekeeper = new Housekeeper(store, b.clock, Duration.ofSeconds(config.store().retention()));
         HttpApi api = new HttpApi(service, metrics, zone(config), Version.current(), config.timeoutToFail(),
                 config.maxBodyBytes());
+        AdminUi ui = new AdminUi(config.adminBasePath());
         ServerTls serverTls = null;
         WebServer webServer = null;
         try {
@@ -81,6 +84,9 @@ public final class JdtmServer implements AutoCloseable {
                     .directHandlers(TransportErrors.handlers())
                     .routing(r -> {
                         api.routing(r);
+                        ui.routing(r);
+                        // cross-site browser requests never reach the API (docs/admin-ui.md)
+                        r.addFilter(new CrossSiteFilter());
                         if (auth.enabled()) {
                             // after HttpApi's metrics filter, which so counts refused calls as failed ones too
                             r.addFilter(HttpAuthFilter.forApi(auth, config.auth().metricsOpen(), metrics));

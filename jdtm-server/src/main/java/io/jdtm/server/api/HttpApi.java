@@ -72,6 +72,9 @@ public final class HttpApi {
                 chain.proceed();
             } finally {
                 String path = req.path().path();
+                if (!path.startsWith("/api/")) {
+                    return; // the admin UI's static files are not API calls
+                }
                 String api = path.substring(path.lastIndexOf('/') + 1).toLowerCase(java.util.Locale.ROOT);
                 metrics.request("http", api, res.status().code() < 400, (System.nanoTime() - t0) / 1e9);
             }

@@ -229,7 +229,9 @@ final class Engine {
         long t0 = System.nanoTime();
         BranchResult r = caller.call(c);
         if (!url.isEmpty()) {
-            long millis = (System.nanoTime() - t0) / 1_000_000;
+            long nanos = System.nanoTime() - t0;
+            long millis = nanos / 1_000_000;
+            metrics.branchDuration(g.transType().wire(), nanos / 1e9);
             p.attempted(new Attempt(g.gid(), branchId, op, 0, start, millis, r.outcome(), r.code(), r.detail(),
                     null, 0));
         }
