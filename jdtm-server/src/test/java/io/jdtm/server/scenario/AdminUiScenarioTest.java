@@ -6,11 +6,17 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Browsers' cross-site requests never reach the API (docs/admin-ui.md): a page on another site cannot make the
+ * The admin UI's files over HTTP (at {@code /} and under {@code AdminBasePath}), and: browsers' cross-site requests
+ * never reach the API (docs/admin-ui.md): a page on another site cannot make the
  * operator's browser change anything, while scripts (no Origin, no Sec-Fetch-Site) and the UI's own same-origin
  * calls work.
  */
-class CrossSiteScenarioTest extends ScenarioBase {
+class AdminUiScenarioTest extends ScenarioBase {
+
+    @Override
+    protected io.jdtm.server.config.ServerConfig config() {
+        return super.config().with("AdminBasePath", "/dtm/");
+    }
 
     private DtmHttp browserFrom(Map<String, String> headers) {
         return new DtmHttp("http://localhost:" + server.httpPort(), null, headers);
@@ -50,5 +56,12 @@ class CrossSiteScenarioTest extends ScenarioBase {
         assertThat(api.get("/assets/preact.min.js").body()).contains("preact");
         assertThat(api.get("/assets/preact-LICENSE.txt").body()).contains("MIT");
         assertThat(api.get("/assets/nope.js").status()).isEqualTo(404);
+
+        DtmHttp.Res based = api.get("/dtm/");
+        assertThat(based.status()).isEqualTo(200);
+        assertThat(based.body()).contains("src=\"/dtm/assets/app.js\"").contains("content=\"/dtm\"");
+        assertThat(api.get("/dtm").status()).isEqualTo(200);
+        assertThat(api.get("/dtm/admin/x").status()).isEqualTo(200);
+        assertThat(api.get("/dtm/assets/app.css").body()).contains(".badge");
     }
 }
