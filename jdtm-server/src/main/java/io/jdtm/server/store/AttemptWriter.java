@@ -5,14 +5,16 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Writes the attempt history off the transactions' path: {@link #offer} puts attempts in a bounded in-memory
- * buffer and never blocks; one writer thread per store takes whatever is queued (up to {@value #BATCH}) and hands
- * it to {@link TransStore#recordAttempts} in one call, so under load one store write carries many attempts. When
+ * buffer and never blocks; one writer thread per store takes whatever is queued (up to {@value #BATCH}, waiting up
+ * to 20 ms for more after the first) and hands it to {@link TransStore#recordAttempts} in one call, so under load one
+ * store write carries the attempts of many passes. When
  * the buffer is full, or the store refuses a batch, the attempts are dropped and counted (the metric
  * {@code jdtm_attempts_dropped_total}): the history is a diagnostic aid and must never slow or fail a transaction.
  * Thread-safe.
@@ -23,6 +25,8 @@ public final class AttemptWriter implements AutoCloseable {
     static final int BATCH = 500;
     /** How long {@link #close} lets the writer drain what is queued. */
     private static final long CLOSE_WAIT_MILLIS = 2000;
+    /** How long the writer waits for more attempts after the first one, so batches are large under load. */
+    private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** A store failure is logged at most this often. */
     private static final long LOG_EVERY_MILLIS = 30_000;
 
@@ -30,10 +34,10 @@ public final class AttemptWriter implements AutoCloseable {
     private final BlockingQueue<Attempt> queue;
     private final IntConsumer dropped;
     private final Thread thread;
+    /** Attempts offered and not yet written or dropped. */
+    private final AtomicInteger pending = new AtomicInteger();
     private volatile boolean closing;
     private long lastLog;
-    private final Object idle = new Object();
-    private int inFlight;
 
     /**
      * @param capacity attempts the buffer holds at most
@@ -53,7 +57,9 @@ public final class AttemptWriter implements AutoCloseable {
     public void offer(List<Attempt> attempts) {
         int lost = 0;
         for (Attempt a : attempts) {
+            pending.incrementAndGet();
             if (closing || !queue.offer(a)) {
+                pending.decrementAndGet();
                 lost++;
             }
         }
@@ -64,19 +70,16 @@ public final class AttemptWriter implements AutoCloseable {
 
     /** Waits until everything queued before this call has been written (or dropped). For tests and shutdown. */
     public boolean flush(long timeoutMillis) {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        synchronized (idle) {
-            while (!queue.isEmpty() || inFlight > 0) {
-                long left = deadline - System.currentTimeMillis();
-                if (left <= 0 || !thread.isAlive()) {
-                    return false;
-                }
-                try {
-                    idle.wait(Math.min(left, 50));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (pending.get() > 0) {
+            if (System.nanoTime() - deadline >= 0 || !thread.isAlive()) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
         return true;
@@ -90,10 +93,20 @@ public final class AttemptWriter implements AutoCloseable {
                 if (first == null) {
                     continue;
                 }
-                synchronized (idle) {
-                    batch.add(first);
-                    queue.drainTo(batch, BATCH - 1);
-                    inFlight = batch.size();
+                batch.add(first);
+                // linger a moment so that one store write carries the attempts of many passes, not of one
+                long until = System.nanoTime() + LINGER_NANOS;
+                while (batch.size() < BATCH && !closing) {
+                    queue.drainTo(batch, BATCH - batch.size());
+                    long left = until - System.nanoTime();
+                    if (batch.size() >= BATCH || left <= 0) {
+                        break;
+                    }
+                    Attempt next = queue.poll(left, TimeUnit.NANOSECONDS);
+                    if (next == null) {
+                        break;
+                    }
+                    batch.add(next);
                 }
                 write(batch);
             } catch (InterruptedException e) {
@@ -102,11 +115,8 @@ public final class AttemptWriter implements AutoCloseable {
                     return;
                 }
             } finally {
+                pending.addAndGet(-batch.size());
                 batch.clear();
-                synchronized (idle) {
-                    inFlight = 0;
-                    idle.notifyAll();
-                }
             }
         }
     }
