@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jdtm.protocol.Times;
+import io.jdtm.server.store.Attempt;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
@@ -103,7 +106,7 @@ final class TransJson {
      * One attempt of the attempt history (jdtm, not DTM): times both as RFC 3339 with milliseconds in the
      * configured zone and as epoch milliseconds.
      */
-    ObjectNode attempt(io.jdtm.server.store.Attempt a) {
+    ObjectNode attempt(Attempt a) {
         ObjectNode n = F.objectNode();
         n.put("branch_id", a.branchId());
         n.put("op", a.op());
@@ -123,7 +126,7 @@ final class TransJson {
     }
 
     private String millisTime(Instant t) {
-        return java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME
-                .format(t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).atZone(zone).toOffsetDateTime());
+        return DateTimeFormatter.ISO_OFFSET_DATE_TIME
+                .format(t.truncatedTo(ChronoUnit.MILLIS).atZone(zone).toOffsetDateTime());
     }
 }

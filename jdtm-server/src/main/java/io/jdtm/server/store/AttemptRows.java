@@ -1,13 +1,16 @@
 package io.jdtm.server.store;
 
 import io.jdtm.protocol.Outcome;
+import io.jdtm.protocol.TransStatus;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The SQL of the attempt history, shared by the SQL engines (SQLite, PostgreSQL, MySQL/MariaDB): table
@@ -73,15 +76,15 @@ public final class AttemptRows {
     }
 
     /** Runs {@link #COUNT_BY_STATUS}: every status, 0 when none; statuses jdtm does not know are left out. */
-    public static java.util.Map<io.jdtm.protocol.TransStatus, Long> counts(PreparedStatement ps) throws SQLException {
-        java.util.Map<io.jdtm.protocol.TransStatus, Long> out = new java.util.EnumMap<>(io.jdtm.protocol.TransStatus.class);
-        for (io.jdtm.protocol.TransStatus s : io.jdtm.protocol.TransStatus.values()) {
+    public static Map<TransStatus, Long> counts(PreparedStatement ps) throws SQLException {
+        Map<TransStatus, Long> out = new EnumMap<>(TransStatus.class);
+        for (TransStatus s : TransStatus.values()) {
             out.put(s, 0L);
         }
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 try {
-                    out.merge(io.jdtm.protocol.TransStatus.parse(rs.getString(1)), rs.getLong(2), Long::sum);
+                    out.merge(TransStatus.parse(rs.getString(1)), rs.getLong(2), Long::sum);
                 } catch (IllegalArgumentException e) {
                     // a status written by someone else: not one of DTM's five
                 }

@@ -1,13 +1,14 @@
 package io.jdtm.server.trans;
 
+import io.jdtm.protocol.Outcome;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.store.Attempt;
 import io.jdtm.server.store.TransGlobal;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.time.temporal.ChronoUnit;
 
 /**
  * The state of one processing pass over one transaction: the in-memory view of the global row, the options in
@@ -121,7 +122,7 @@ final class Pass {
         boolean retries = !lost && !status().isFinal();
         List<Attempt> out = new ArrayList<>(attempts.size());
         for (Attempt a : attempts) {
-            boolean failed = a.outcome() != io.jdtm.protocol.Outcome.SUCCESS;
+            boolean failed = a.outcome() != Outcome.SUCCESS;
             out.add(failed && retries ? a.withRetry(nextCronTime(), interval) : a);
         }
         return out;

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jdtm.protocol.BranchStatus;
+import io.jdtm.protocol.Outcome;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.protocol.TransType;
+import io.jdtm.server.store.Attempt;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.StoreException;
 import io.jdtm.server.store.TransBranch;
@@ -177,7 +179,7 @@ final class RedisJson {
     static final String ATTEMPT_HEAD = "{\"attempt\":0,";
 
     /** An attempt's JSON, starting with {@link #ATTEMPT_HEAD}; times in epoch milliseconds. */
-    static String attempt(io.jdtm.server.store.Attempt a) {
+    static String attempt(Attempt a) {
         ObjectNode n = M.createObjectNode();
         n.put("attempt", 0);
         n.put("gid", a.gid());
@@ -195,12 +197,12 @@ final class RedisJson {
         return write(n);
     }
 
-    static io.jdtm.server.store.Attempt attempt(String json) {
+    static Attempt attempt(String json) {
         JsonNode n = read(json);
         JsonNode next = n.get("next_try_ms");
-        return new io.jdtm.server.store.Attempt(text(n, "gid"), text(n, "branch_id"), text(n, "op"),
+        return new Attempt(text(n, "gid"), text(n, "branch_id"), text(n, "op"),
                 n.path("attempt").asInt(), Instant.ofEpochMilli(n.path("start_ms").asLong()),
-                n.path("latency_ms").asLong(), io.jdtm.protocol.Outcome.valueOf(text(n, "outcome")), text(n, "code"),
+                n.path("latency_ms").asLong(), Outcome.valueOf(text(n, "outcome")), text(n, "code"),
                 text(n, "answer"), next == null || next.isNull() ? null : Instant.ofEpochMilli(next.asLong()),
                 n.path("interval_s").asLong());
     }
