@@ -212,9 +212,9 @@ public final class HttpApi {
                 .orElseThrow(() -> DtmException.badRequest("unknown transType '" + t + "'"));
         Instant from = millisParam(req, "createTimeStart");
         Instant to = millisParam(req, "createTimeEnd");
-        // jdtm's filters: a gid prefix, and "stuck" (unfinished, retried at least N times)
+        // jdtm's filters: a gid prefix, and "stuck" (unfinished, retried at least N times; 0: every unfinished one)
         long stuck = longParam(req, "stuck", 0);
-        long minInterval = param(req, "stuck").isEmpty() ? 0 : queries.stuckInterval(stuck);
+        long minInterval = param(req, "stuck").isEmpty() ? -1 : queries.stuckInterval(stuck);
         Page<TransGlobal> page = queries.all(new ScanQuery(position, limit, status, type, from, to,
                 param(req, "gidPrefix"), minInterval));
         if (page.items().isEmpty()) {

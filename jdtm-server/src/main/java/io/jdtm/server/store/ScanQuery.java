@@ -9,9 +9,9 @@ import java.time.Instant;
  * cursor returned by the previous page ("" for the first page). Time bounds are inclusive.
  *
  * @param gidPrefix jdtm: only gids starting with this (case-sensitive where the engine compares so); "" for all
- * @param minInterval jdtm's "stuck" filter: when positive, only unfinished transactions (prepared, submitted,
- *        aborting) whose {@code next_cron_interval} is at least this many seconds, i.e. retried with backoff long
- *        enough for the interval to grow that far; 0 for all
+ * @param minInterval jdtm's "unfinished/stuck" filter: when 0 or more, only unfinished transactions (prepared,
+ *        submitted, aborting) whose {@code next_cron_interval} is at least this many seconds, i.e. retried with
+ *        backoff long enough for the interval to grow that far (0: every unfinished one); negative for all
  */
 public record ScanQuery(String position, int limit, TransStatus status, TransType transType, Instant createFrom,
         Instant createTo, String gidPrefix, long minInterval) {
@@ -21,15 +21,12 @@ public record ScanQuery(String position, int limit, TransStatus status, TransTyp
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
         }
-        if (minInterval < 0) {
-            throw new IllegalArgumentException("minInterval must not be negative, was " + minInterval);
-        }
     }
 
     /** DTM's filters only. */
     public ScanQuery(String position, int limit, TransStatus status, TransType transType, Instant createFrom,
             Instant createTo) {
-        this(position, limit, status, transType, createFrom, createTo, "", 0);
+        this(position, limit, status, transType, createFrom, createTo, "", -1);
     }
 
     public static ScanQuery first(int limit) {
@@ -41,6 +38,6 @@ public record ScanQuery(String position, int limit, TransStatus status, TransTyp
         if (!gidPrefix.isEmpty() && !g.gid().startsWith(gidPrefix)) {
             return false;
         }
-        return minInterval <= 0 || (!g.status().isFinal() && g.nextCronInterval() >= minInterval);
+        return minInterval < 0 || (!g.status().isFinal() && g.nextCronInterval() >= minInterval);
     }
 }

@@ -32,13 +32,14 @@ public final class TransQueries {
 
     /**
      * The {@code minInterval} of {@link ScanQuery} for "stuck past {@code retries} retries": the interval
-     * {@code RetryInterval} doubles to after that many failed tries (the count the alert webhook uses).
+     * {@code RetryInterval} doubles to after that many failed tries (the count the alert webhook uses); 0 (every
+     * unfinished transaction) for 0 retries.
      */
     public long stuckInterval(long retries) {
-        if (retries < 1 || retries > 40) {
-            throw DtmException.badRequest("stuck must be a number of retries from 1 to 40, got " + retries);
+        if (retries < 0 || retries > 40) {
+            throw DtmException.badRequest("stuck must be a number of retries from 0 to 40, got " + retries);
         }
-        return retryInterval << retries;
+        return retries == 0 ? 0 : retryInterval << retries;
     }
 
     /** {@code GET /attempts}: the attempt history of a transaction, oldest first. */

@@ -131,7 +131,7 @@
           field('gid starts with', 'gidPrefix', function (k) { return text(k); }),
           field('created from', 'from', function (k) { return text(k, 'datetime-local'); }),
           field('created to', 'to', function (k) { return text(k, 'datetime-local'); }),
-          field('stuck: retried ≥ N times', 'stuck', function (k) { return text(k, 'number', 'N'); }),
+          field('unfinished, retried ≥ N times', 'stuck', function (k) { return text(k, 'number', 'N'); }),
           h('button', { class: 'primary', type: 'submit', id: 'apply' }, 'Apply')),
         s.error ? h('div', { class: 'error' }, s.error) : null,
         s.rows === null ? h('p', { class: 'muted' }, 'Loading…') : h('table', { id: 'transactions' },
@@ -352,6 +352,8 @@
         page = h(Login, { message: this.state.login, onLogin: function () { self.setState({ login: null, epoch: self.state.epoch + 1 }); } });
       } else if (r.indexOf('#/trans/') === 0) {
         page = h(TransPage, { gid: decodeURIComponent(r.substring(8)), onError: this.onError });
+      } else if (r === '#/unfinished') {
+        page = h(ListPage, { title: 'Unfinished: prepared, submitted or aborting', preset: { stuck: '0' }, onError: this.onError });
       } else if (r === '#/stuck') {
         page = h(ListPage, { title: 'Stuck: unfinished, retried 3 times or more', preset: { stuck: '3' }, onError: this.onError });
       } else if (r === '#/topics') {
@@ -363,7 +365,7 @@
       }
       var nav = function (href, text) { return link(href, text, { class: r === href ? 'active' : '' }); };
       return h('div', null,
-        h('header', null, h('span', { class: 'brand' }, 'jdtm'), nav('#/', 'Transactions'), nav('#/stuck', 'Stuck'),
+        h('header', null, h('span', { class: 'brand' }, 'jdtm'), nav('#/', 'Transactions'), nav('#/unfinished', 'Unfinished'), nav('#/stuck', 'Stuck'),
           nav('#/topics', 'Topics'), nav('#/dashboard', 'Dashboard'),
           token() ? h('a', { class: 'right', href: '#/', id: 'logout', onClick: function () { sessionStorage.removeItem(TOKEN_KEY); } }, 'Sign out') : null),
         h('main', { key: r + '|' + this.state.epoch }, page));

@@ -172,6 +172,9 @@ class AdminUiBrowserTest extends ScenarioBase {
         // due now: a poller round without any look-ahead takes it, and the branch now succeeds
         assertThat(cron(0)).isEqualTo(1);
         assertThat(status(bad)).isEqualTo("succeed");
+        // the history is written asynchronously (within a few ms): wait for it, then reload the page
+        await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/api/dtmsvr/attempts?gid=" + bad).json()
+                .path("attempts").size() == 6);
         browser.findElement(By.id("reload")).click();
         waitForText(By.id("summary"), "succeed");
         assertThat(browser.findElement(By.cssSelector("tr.branch-row[data-branch='02/action'] ul.attempts")).getText())

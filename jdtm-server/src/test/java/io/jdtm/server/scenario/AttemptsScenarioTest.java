@@ -123,7 +123,11 @@ class AttemptsScenarioTest extends ScenarioBase {
         JsonNode succeeded = api.get("/api/dtmsvr/all?gidPrefix=" + p + "&status=succeed").json();
         assertThat(succeeded.path("transactions")).hasSize(5);
 
-        assertThat(api.get("/api/dtmsvr/all?stuck=0").status()).isEqualTo(400);
+        JsonNode unfinished = api.get("/api/dtmsvr/all?gidPrefix=" + p + "&stuck=0").json();
+        assertThat(unfinished.path("transactions")).extracting(t -> t.path("gid").asText())
+                .containsExactly(p + "stuck");
+        assertThat(api.get("/api/dtmsvr/all?stuck=-1").status()).isEqualTo(400);
+        assertThat(api.get("/api/dtmsvr/all?stuck=41").status()).isEqualTo(400);
         assertThat(api.get("/api/dtmsvr/all?stuck=x").status()).isEqualTo(400);
 
         JsonNode counts = api.get("/api/dtmsvr/counts").json();

@@ -1034,12 +1034,14 @@ public abstract class TransStoreContract {
 
         java.util.function.Function<ScanQuery, List<String>> gids =
                 q -> store.scanGlobals(q).items().stream().map(TransGlobal::gid).sorted().toList();
-        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "op-a", 0)))
+        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "op-a", -1)))
                 .containsExactly("op-a1", "op-a2", "op-a3");
-        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "op%", 0))).containsExactly("op%_x");
+        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "op%", -1))).containsExactly("op%_x");
         // stuck: unfinished with an interval of at least 40 s; a finished row never is
         assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "", 40)))
                 .containsExactly("op-A4", "op-a2");
+        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "", 0)))
+                .as("unfinished").containsExactly("op%_x", "op-A4", "op-a2", "op-a3");
         assertThat(gids.apply(new ScanQuery("", 100, TransStatus.SUBMITTED, null, null, null, "op-a", 40)))
                 .containsExactly("op-a2");
 

@@ -282,8 +282,8 @@ public final class JdbcTransStore implements TransStore {
         if (!q.gidPrefix().isEmpty()) {
             sql.append(" AND ").append(dialect.gidPrefixCondition());
         }
-        if (q.minInterval() > 0) {
-            sql.append(" AND status IN ('prepared', 'submitted', 'aborting') AND next_cron_interval >= ?");
+        if (q.minInterval() >= 0) {
+            sql.append(" AND status IN ('prepared', 'submitted', 'aborting') AND COALESCE(next_cron_interval, 0) >= ?");
         }
         sql.append(" ORDER BY id DESC LIMIT ?");
         List<TransGlobal> rows = auto("scanGlobals", c -> {
@@ -307,7 +307,7 @@ public final class JdbcTransStore implements TransStore {
                     ps.setInt(i++, q.gidPrefix().length());
                     ps.setString(i++, q.gidPrefix());
                 }
-                if (q.minInterval() > 0) {
+                if (q.minInterval() >= 0) {
                     ps.setLong(i++, q.minInterval());
                 }
                 ps.setInt(i, q.limit());

@@ -251,8 +251,8 @@ public final class SqliteTransStore implements TransStore {
             args.add((long) q.gidPrefix().length());
             args.add(q.gidPrefix());
         }
-        if (q.minInterval() > 0) {
-            sql.append(" AND status IN " + UNFINISHED + " AND next_cron_interval >= ?");
+        if (q.minInterval() >= 0) {
+            sql.append(" AND status IN " + UNFINISHED + " AND COALESCE(next_cron_interval, 0) >= ?");
             args.add(q.minInterval());
         }
         sql.append(" ORDER BY id DESC LIMIT ?");
