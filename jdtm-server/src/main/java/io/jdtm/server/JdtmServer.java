@@ -5,6 +5,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.jdtm.server.api.Http10Selector;
 import io.helidon.webserver.WebServerConfig;
+import io.jdtm.server.admin.AdminUi;
 import io.jdtm.server.api.HttpApi;
 import io.jdtm.server.api.TransportErrors;
 import io.jdtm.server.branch.BranchCaller;
@@ -18,6 +19,7 @@ import io.jdtm.server.metrics.ServerMetrics;
 import io.jdtm.server.security.BearerAuth;
 import io.jdtm.server.security.BranchTls;
 import io.jdtm.server.security.GrpcAuthInterceptor;
+import io.jdtm.server.security.CrossSiteFilter;
 import io.jdtm.server.security.HttpAuthFilter;
 import io.jdtm.server.security.ServerTls;
 import io.jdtm.server.store.StoreWait;
@@ -79,6 +81,7 @@ public final class JdtmServer implements AutoCloseable {
         this.housekeeper = new Housekeeper(store, b.clock, Duration.ofSeconds(config.store().retention()));
         HttpApi api = new HttpApi(service, metrics, zone(config), Version.current(), config.timeoutToFail(),
                 config.maxBodyBytes());
+        AdminUi ui = new AdminUi(config.adminBasePath());
         ServerTls serverTls = null;
         WebServer webServer = null;
         try {
@@ -100,6 +103,9 @@ public final class JdtmServer implements AutoCloseable {
                             r.addFilter(new HttpTracing(tracing)); // first: refused calls are traced too
                         }
                         api.routing(r);
+                        ui.routing(r);
+                        // cross-site browser requests never reach the API (docs/admin-ui.md)
+                        r.addFilter(new CrossSiteFilter());
                         if (auth.enabled()) {
                             // after HttpApi's metrics filter, which so counts refused calls as failed ones too
                             r.addFilter(HttpAuthFilter.forApi(auth, config.auth().metricsOpen(), metrics));
@@ -371,6 +377,7 @@ public final class JdtmServer implements AutoCloseable {
         join(rpc, grace);
         caller.close();
         tracing.close(); // flushes the spans still buffered
+        service.close(); // the attempt history still buffered, before the store goes
         if (tls != null) {
             tls.close();
         }

@@ -72,6 +72,9 @@ public final class HttpApi {
                 chain.proceed();
             } finally {
                 String path = req.path().path();
+                if (!path.startsWith("/api/")) {
+                    return; // the admin UI's static files are not API calls
+                }
                 String api = path.substring(path.lastIndexOf('/') + 1).toLowerCase(java.util.Locale.ROOT);
                 metrics.request("http", api, res.status().code() < 400, (System.nanoTime() - t0) / 1e9);
             }
@@ -95,6 +98,26 @@ public final class HttpApi {
             return n;
         }));
         r.get(BASE + "/query", (req, res) -> answer(res, () -> query(req)));
+        // jdtm's operator API (docs/admin-ui.md): admin scope when Auth is on
+        r.get(BASE + "/attempts", (req, res) -> answer(res, () -> {
+            String gid = param(req, "gid");
+            ObjectNode n = DtmJson.mapper().createObjectNode();
+            n.put("gid", gid);
+            ArrayNode a = n.putArray("attempts");
+            queries.attempts(gid).forEach(at -> a.add(json.attempt(at)));
+            return n;
+        }));
+        r.get(BASE + "/counts", (req, res) -> answer(res, () -> {
+            ObjectNode n = DtmJson.mapper().createObjectNode();
+            ObjectNode c = n.putObject("counts");
+            long total = 0;
+            for (var e : queries.counts().entrySet()) {
+                c.put(e.getKey().wire(), e.getValue());
+                total += e.getValue();
+            }
+            n.put("total", total);
+            return n;
+        }));
         r.get(BASE + "/all", (req, res) -> answer(res, () -> all(req)));
         r.get(BASE + "/resetCronTime", (req, res) -> answer(res, () -> {
             long timeout = longParam(req, "timeout", defaultResetTimeout);
@@ -189,7 +212,11 @@ public final class HttpApi {
                 .orElseThrow(() -> DtmException.badRequest("unknown transType '" + t + "'"));
         Instant from = millisParam(req, "createTimeStart");
         Instant to = millisParam(req, "createTimeEnd");
-        Page<TransGlobal> page = queries.all(new ScanQuery(position, limit, status, type, from, to));
+        // jdtm's filters: a gid prefix, and "stuck" (unfinished, retried at least N times; 0: every unfinished one)
+        long stuck = longParam(req, "stuck", 0);
+        long minInterval = param(req, "stuck").isEmpty() ? -1 : queries.stuckInterval(stuck);
+        Page<TransGlobal> page = queries.all(new ScanQuery(position, limit, status, type, from, to,
+                param(req, "gidPrefix"), minInterval));
         if (page.items().isEmpty()) {
             n.putNull("transactions");
         } else {

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jdtm.protocol.Times;
+import io.jdtm.server.store.Attempt;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
@@ -97,5 +100,33 @@ final class TransJson {
         if (v != null && !v.isEmpty()) {
             n.put(key, v);
         }
+    }
+
+    /**
+     * One attempt of the attempt history (jdtm, not DTM): times both as RFC 3339 with milliseconds in the
+     * configured zone and as epoch milliseconds.
+     */
+    ObjectNode attempt(Attempt a) {
+        ObjectNode n = F.objectNode();
+        n.put("branch_id", a.branchId());
+        n.put("op", a.op());
+        n.put("attempt", a.attempt());
+        n.put("start_time", millisTime(a.start()));
+        n.put("start_ms", a.start().toEpochMilli());
+        n.put("latency_ms", a.latencyMillis());
+        n.put("outcome", a.outcome().name());
+        n.put("code", a.code());
+        n.put("answer", a.answer());
+        if (a.nextTry() != null) {
+            n.put("next_try_time", millisTime(a.nextTry()));
+            n.put("next_try_ms", a.nextTry().toEpochMilli());
+            n.put("interval_s", a.intervalSeconds());
+        }
+        return n;
+    }
+
+    private String millisTime(Instant t) {
+        return DateTimeFormatter.ISO_OFFSET_DATE_TIME
+                .format(t.truncatedTo(ChronoUnit.MILLIS).atZone(zone).toOffsetDateTime());
     }
 }

@@ -106,7 +106,7 @@ final class GrpcBranchTransport implements BranchTransport {
             // the reply bytes are ignored: only the status says how the branch went
             ClientCalls.blockingUnaryCall(ch, method, opts, c.payload());
             Tracing.noteGrpcStatus(Status.Code.OK.value());
-            return new BranchResult(Outcome.SUCCESS, detail(Status.OK));
+            return new BranchResult(Outcome.SUCCESS, detail(Status.OK), Status.Code.OK.name());
         } catch (StatusRuntimeException e) {
             Status s = e.getStatus();
             Tracing.noteGrpcStatus(s.getCode().value());
@@ -118,7 +118,7 @@ final class GrpcBranchTransport implements BranchTransport {
             if (o == Outcome.ERROR) {
                 log.debug("grpc branch call {} {} {} to {} failed: {}", c.gid(), c.branchId(), c.op(), c.url(), s);
             }
-            return new BranchResult(o, detail(s));
+            return new BranchResult(o, detail(s), s.getCode().name());
         } catch (RuntimeException e) {
             // a metadata key gRPC refuses, a closed transport, an unparsable target, …
             String msg = e.getClass().getSimpleName() + ": " + e.getMessage();

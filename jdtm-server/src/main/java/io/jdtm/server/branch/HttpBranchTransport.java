@@ -110,7 +110,7 @@ final class HttpBranchTransport implements BranchTransport {
             String body = bodyOf(res);
             int status = res.status().code();
             Tracing.noteHttpStatus(status);
-            return new BranchResult(Outcome.ofHttp(status, body), detail(status, body));
+            return new BranchResult(Outcome.ofHttp(status, body), detail(status, body), Integer.toString(status));
         }
     }
 
@@ -138,9 +138,9 @@ final class HttpBranchTransport implements BranchTransport {
             Tracing.noteHttpStatus(status);
             Outcome byHttp = Outcome.ofHttp(status, text);
             if (byHttp != Outcome.SUCCESS) {
-                return new BranchResult(byHttp, detail(status, text));
+                return new BranchResult(byHttp, detail(status, text), Integer.toString(status));
             }
-            return new BranchResult(jsonRpcOutcome(text), detail(status, text));
+            return new BranchResult(jsonRpcOutcome(text), detail(status, text), Integer.toString(status));
         }
     }
 

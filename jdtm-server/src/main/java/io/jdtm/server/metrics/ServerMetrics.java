@@ -25,6 +25,8 @@ public final class ServerMetrics {
     private final Counter leaseLost;
     private final Counter authRefused;
     private final Counter branchRefused;
+    private final Counter attemptsDropped;
+    private final Histogram branchDuration;
     private final ExpositionFormats formats = ExpositionFormats.init();
 
     public ServerMetrics(String version) {
@@ -61,6 +63,22 @@ public final class ServerMetrics {
         branchRefused = Counter.builder().name("jdtm_branch_refused_total")
                 .help("Branch calls not made because the branch destination policy (BranchPolicy) refused where"
                         + " they would go; each is retried like an error").register(registry);
+        attemptsDropped = Counter.builder().name("jdtm_attempts_dropped_total")
+                .help("Branch-call attempts not kept in the attempt history: its buffer was full or the store"
+                        + " refused the write (docs/storage.md)").register(registry);
+        branchDuration = Histogram.builder().name("jdtm_branch_duration_seconds")
+                .help("How long the TM's branch calls took, by transaction type (the admin UI's branch latency)")
+                .labelNames("model").classicOnly().register(registry);
+    }
+
+    /** How long one branch call took (every call the TM makes, whatever its outcome). */
+    public void branchDuration(String model, double seconds) {
+        branchDuration.labelValues(model).observe(seconds);
+    }
+
+    /** Attempts the attempt history dropped: its buffer was full or the store refused them. */
+    public void attemptsDropped(int n) {
+        attemptsDropped.inc(n);
     }
 
     /** One call refused by the token check; {@code type} http or grpc, {@code reason} missing, wrong, not_admin. */

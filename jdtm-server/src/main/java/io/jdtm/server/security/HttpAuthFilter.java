@@ -25,9 +25,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #forApi} classifies jdtm's routes, fail-closed: open are only {@code /api/ping} (and
  * {@code /api/metrics} with {@code Auth.Metrics: open}); API scope are {@code /api/json-rpc} and the DTM operations
- * in {@link #API_OPERATIONS}; everything else — the operator operations (forceStop, resetCronTime,
- * resetNextCronTime, deleteTopic, all, scanKV), the admin UI under {@code /} or {@code AdminBasePath}, unknown paths —
- * is {@link Scope#ADMIN}. A new route in {@code HttpApi} is therefore admin-only until listed here. {@link #admin}
+ * in {@link #API_OPERATIONS}; everything else under {@code /api/} — the operator operations (forceStop,
+ * resetCronTime, resetNextCronTime, deleteTopic, all, scanKV, attempts, counts), unknown paths — is
+ * {@link Scope#ADMIN}. Paths outside {@code /api/} are the admin UI's static files (no data: the page fetches its data
+ * from the API with the admin token, docs/admin-ui.md) and 404s: {@link Scope#OPEN}, since a browser cannot send a
+ * bearer token when it loads a page. A new route in {@code HttpApi} is therefore admin-only until listed here. {@link #admin}
  * guards every request of a routing as admin, for an admin UI served apart. Thread-safe.
  */
 public final class HttpAuthFilter implements Filter {
@@ -61,7 +63,7 @@ public final class HttpAuthFilter implements Filter {
 
     /** The scope of a (decoded) request path of jdtm's HTTP API. */
     static Scope scopeOf(String path, boolean metricsOpen) {
-        if (path.equals("/api/ping") || (metricsOpen && path.equals("/api/metrics"))) {
+        if (path.equals("/api/ping") || (metricsOpen && path.equals("/api/metrics")) || isUiPath(path)) {
             return Scope.OPEN;
         }
         if (path.equals("/api/json-rpc") || path.equals("/api/metrics")) {
@@ -72,6 +74,16 @@ public final class HttpAuthFilter implements Filter {
             return Scope.API;
         }
         return Scope.ADMIN;
+    }
+
+    /**
+     * A path that can only be one of the admin UI's static files (or a 404): nowhere an "/api" segment, nothing a
+     * router could normalise into one (".." or "//"). Fail-closed: anything doubtful is not a UI path.
+     */
+    static boolean isUiPath(String path) {
+        String p = path.toLowerCase(java.util.Locale.ROOT);
+        return p.startsWith("/") && !p.contains("/api") && !p.contains("..") && !p.contains("//")
+                && !p.contains("%") && !p.contains("\\");
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.jdtm.protocol.TransStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -177,6 +178,28 @@ public interface TransStore extends AutoCloseable {
 
     /** @throws NotFoundException when there is no such row */
     void deleteKv(String cat, String key);
+
+    /**
+     * How many transactions are stored per status (every status present, 0 when none), for the admin UI's live
+     * counts. SQL engines count with one {@code GROUP BY}; Redis reads every status key (linear in the stored rows).
+     */
+    Map<TransStatus, Long> countByStatus();
+
+    // ---- attempt history (docs/storage.md, "Attempt history") ----
+
+    /**
+     * Appends branch-call attempts to the history of their transactions, in list order, numbering each one (1 +
+     * the attempts stored before for the same gid, branch_id and op). An attempt of a transaction that is no longer
+     * stored may be dropped. Called by one writer per server ({@link AttemptWriter}), never on a transaction's
+     * path.
+     */
+    void recordAttempts(List<Attempt> attempts);
+
+    /**
+     * The attempt history of a transaction, oldest first (as recorded); empty when there is none or the gid is
+     * unknown. Deleted with the transaction (retention, {@link #reset}).
+     */
+    List<Attempt> findAttempts(String gid);
 
     @Override
     void close();

@@ -10,6 +10,8 @@ import io.jdtm.server.branch.BranchCaller;
 import io.jdtm.server.branch.BranchResult;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.metrics.ServerMetrics;
+import io.jdtm.server.store.Attempt;
+import io.jdtm.server.store.AttemptWriter;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.StatusChange;
 import io.jdtm.server.store.TransBranch;
@@ -47,11 +49,13 @@ final class Engine {
     final ServerConfig config;
     final ServerMetrics metrics;
     final Tracing tracing;
+    final AttemptWriter attempts;
     /** Set once when the server stops: passes start no more branch calls (see {@link #ensureLease}). */
     private volatile boolean stopping;
 
     Engine(TransStore store, BranchCaller caller, Clock clock, ServerConfig config, ServerMetrics metrics,
-            Tracing tracing) {
+            Tracing tracing, AttemptWriter attempts) {
+        this.attempts = attempts;
         this.store = store;
         this.tracing = tracing;
         this.caller = caller;
@@ -234,20 +238,41 @@ final class Engine {
         }
     }
 
-    /** Calls a URL on behalf of the transaction (branch, QueryPrepared or workflow callback); no status write. */
+    /**
+     * Calls a URL on behalf of the transaction (branch, QueryPrepared or workflow callback); no status write. The
+     * one place every branch call goes through: each call made is kept as an {@link Attempt} of the pass, recorded
+     * in the attempt history when the pass ends ({@link #recordAttempts}).
+     */
     BranchResult call(Pass p, String url, String branchId, String op, byte[] payload) {
         ensureLease(p, requestTimeout(p));
         p.callStarted(now().plus(requestTimeout(p)));
         TransGlobal g = p.global();
         BranchCall c = new BranchCall(url, g.gid(), g.transType().wire(), branchId, op, payload, g.protocol(),
                 g.options().branchHeaders(), requestTimeout(p));
+        Instant start = now();
+        long t0 = System.nanoTime();
         BranchResult r = tracing.call(p.trace(), g.extData(), c, caller::call);
+        if (!url.isEmpty()) {
+            long nanos = System.nanoTime() - t0;
+            long millis = nanos / 1_000_000;
+            metrics.branchDuration(g.transType().wire(), nanos / 1e9);
+            p.attempted(new Attempt(g.gid(), branchId, op, 0, start, millis, r.outcome(), r.code(), r.detail(),
+                    null, 0));
+        }
         metrics.branch(g.transType().wire(), branchId, op, r.isSuccess());
         if (r.refused()) {
             metrics.branchRefused();
             noteReason(p, r.detail());
         }
         return r;
+    }
+
+    /** Hands the pass's calls, with the retry it decided, to the attempt history (asynchronous, never blocks). */
+    void recordAttempts(Pass p) {
+        List<Attempt> done = p.attemptsWithRetry();
+        if (!done.isEmpty()) {
+            attempts.offer(done);
+        }
     }
 
     /**

@@ -1,11 +1,15 @@
 package io.jdtm.server.trans;
 
+import io.jdtm.protocol.Outcome;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
+import io.jdtm.server.store.Attempt;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.tracing.Tracing;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The state of one processing pass over one transaction: the in-memory view of the global row, the options in
@@ -28,6 +32,8 @@ final class Pass {
     private Instant next;
     /** The pass's span, parent of its branch calls' spans (branch calls may run on other threads). */
     private volatile Tracing.PassSpan trace = Tracing.PassSpan.NONE;
+    /** The branch calls of this pass, in the order they ended; recorded when the pass ends. */
+    private final List<Attempt> attempts = new ArrayList<>();
 
     Pass(TransGlobal global, Instant start, String token, Instant leaseUntil) {
         this.global = global;
@@ -134,5 +140,26 @@ final class Pass {
         this.interval = newInterval;
         this.next = nextTry;
         this.lastTouch = at;
+    }
+
+    synchronized void attempted(Attempt a) {
+        attempts.add(a);
+    }
+
+    /**
+     * The calls of this pass, those that did not succeed stamped with the retry the pass decided: its schedule
+     * when it ends with the transaction unfinished and its lease held, none otherwise (finished, or taken over).
+     */
+    synchronized List<Attempt> attemptsWithRetry() {
+        if (attempts.isEmpty()) {
+            return List.of();
+        }
+        boolean retries = !lost && !status().isFinal();
+        List<Attempt> out = new ArrayList<>(attempts.size());
+        for (Attempt a : attempts) {
+            boolean failed = a.outcome() != Outcome.SUCCESS;
+            out.add(failed && retries ? a.withRetry(nextCronTime(), interval) : a);
+        }
+        return out;
     }
 }

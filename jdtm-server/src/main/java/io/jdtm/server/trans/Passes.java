@@ -248,6 +248,7 @@ final class Passes {
                     Duration.between(g.createTime(), e.now()).toMillis() / 1000.0);
             release(p);
             p.trace().end(p.status().wire(), error);
+            e.recordAttempts(p);
         }
         if (p.handedBack() && !p.status().isFinal()) {
             // not finished here: a waiting caller must not read this as the transaction's outcome

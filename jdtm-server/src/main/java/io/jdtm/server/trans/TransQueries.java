@@ -1,5 +1,7 @@
 package io.jdtm.server.trans;
 
+import io.jdtm.protocol.TransStatus;
+import io.jdtm.server.store.Attempt;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.Page;
 import io.jdtm.server.store.ScanQuery;
@@ -7,6 +9,7 @@ import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -15,9 +18,41 @@ import java.util.Optional;
  */
 public final class TransQueries {
     private final TransStore store;
+    private final long retryInterval;
+
+    /** @param retryInterval the server's {@code RetryInterval}, the base of the "stuck" filter */
+    public TransQueries(TransStore store, long retryInterval) {
+        this.store = store;
+        this.retryInterval = Math.max(1, retryInterval);
+    }
 
     public TransQueries(TransStore store) {
-        this.store = store;
+        this(store, 10);
+    }
+
+    /**
+     * The {@code minInterval} of {@link ScanQuery} for "stuck past {@code retries} retries": the interval
+     * {@code RetryInterval} doubles to after that many failed tries (the count the alert webhook uses); 0 (every
+     * unfinished transaction) for 0 retries.
+     */
+    public long stuckInterval(long retries) {
+        if (retries < 0 || retries > 40) {
+            throw DtmException.badRequest("stuck must be a number of retries from 0 to 40, got " + retries);
+        }
+        return retries == 0 ? 0 : retryInterval << retries;
+    }
+
+    /** {@code GET /attempts}: the attempt history of a transaction, oldest first. */
+    public List<Attempt> attempts(String gid) {
+        if (gid == null || gid.isEmpty()) {
+            throw DtmException.badRequest("no gid specified");
+        }
+        return store.findAttempts(gid);
+    }
+
+    /** {@code GET /counts}: stored transactions per status. */
+    public Map<TransStatus, Long> counts() {
+        return store.countByStatus();
     }
 
     /** A stored transaction and its branch rows in insertion order. */

@@ -9,6 +9,7 @@ import io.jdtm.protocol.TransType;
 import io.jdtm.server.branch.BranchCaller;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.metrics.ServerMetrics;
+import io.jdtm.server.store.AttemptWriter;
 import io.jdtm.server.store.ResetResult;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.StatusChange;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TransService {
     private static final Logger log = LoggerFactory.getLogger(TransService.class);
+    /** Attempts waiting for the history writer at most; more are dropped (docs/storage.md, "Attempt history"). */
+    static final int ATTEMPT_BUFFER = 16_384;
 
     private final Engine engine;
     private final Map<TransType, TransProcessor> processors = new EnumMap<>(TransType.class);
@@ -56,7 +59,8 @@ public final class TransService {
     /** With {@code tracing}: spans of passes and branch calls, the caller's trace context stored in ext_data. */
     public TransService(TransStore store, BranchCaller caller, Clock clock, ServerConfig config,
             ServerMetrics metrics, Tracing tracing) {
-        this.engine = new Engine(store, caller, clock, config, metrics, tracing);
+        this.engine = new Engine(store, caller, clock, config, metrics, tracing,
+                new AttemptWriter(store, ATTEMPT_BUFFER, metrics::attemptsDropped));
         this.limits = new Limits(config);
         // the processors, wired in one place
         processors.put(TransType.SAGA, new SagaProcessor());
@@ -66,7 +70,7 @@ public final class TransService {
         processors.put(TransType.WORKFLOW, new WorkflowProcessor());
         this.passes = new Passes(engine, processors);
         this.topics = new Topics(store, clock, url -> checkUrl("url", url, null));
-        this.queries = new TransQueries(store);
+        this.queries = new TransQueries(store, config.retryInterval());
     }
 
     /** The tracing the API front ends open their spans with. */
@@ -118,6 +122,16 @@ public final class TransService {
         int running = idle ? 0 : passes.running();
         int cut = idle ? 0 : passes.cutLeases();
         return new StopReport(passes.handedBack(), running, cut);
+    }
+
+    /** The attempt history's writer (its {@link AttemptWriter#flush} lets a test see what was recorded). */
+    public AttemptWriter attempts() {
+        return engine.attempts;
+    }
+
+    /** Writes the attempt history still buffered (briefly) and stops its writer; call before closing the store. */
+    public void close() {
+        engine.attempts.close();
     }
 
     // ---------------------------------------------------------------- prepare / submit / abort

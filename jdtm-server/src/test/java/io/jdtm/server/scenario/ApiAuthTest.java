@@ -110,7 +110,8 @@ class ApiAuthTest extends ScenarioBase {
 
         assertThat(admin.post(B + "/forceStop", Map.of("gid", gid)).status()).isEqualTo(200);
         assertThat(status(gid)).isEqualTo("failed");
-        for (String path : new String[] {"/resetCronTime", "/all", "/scanKV?cat=topics"}) {
+        for (String path : new String[] {"/resetCronTime", "/all", "/scanKV?cat=topics", "/attempts?gid=" + gid,
+                "/counts", "/all?stuck=2&gidPrefix=x"}) {
             assertThat(api.get(B + path).status()).as(path).isEqualTo(403);
             assertThat(admin.get(B + path).status()).as(path).isEqualTo(200);
         }
@@ -125,12 +126,24 @@ class ApiAuthTest extends ScenarioBase {
         submit(with(transferSaga(gid), "wait_result", true));
 
         for (String path : new String[] {B + "/forceStop/", B + "/%66orceStop", "/api//dtmsvr/forceStop",
-                "/api/dtmsvr/./forceStop", "/api/dtmsvr/x/../forceStop"}) {
+                "/api/dtmsvr/./forceStop", "/api/dtmsvr/x/../forceStop", "//api/dtmsvr/forceStop",
+                "/admin/../api/dtmsvr/forceStop", "/assets/%2e%2e/api/dtmsvr/forceStop"}) {
             DtmHttp.Res r = api.send(HttpRequest.newBuilder(URI.create(base() + path))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"gid\":\"" + gid + "\"}")));
             assertThat(r.status()).as(path).isNotEqualTo(200);
         }
         assertThat(status(gid)).isEqualTo("submitted");
+    }
+
+    @Test
+    void theAdminUiPageLoadsWithoutATokenAndHoldsNoData() {
+        String gid = gid();
+        submit(with(transferSaga(gid), "wait_result", true));
+        DtmHttp page = new DtmHttp(base());
+        assertThat(page.get("/").status()).isEqualTo(200);
+        assertThat(page.get("/").body()).doesNotContain(gid);
+        assertThat(page.get("/assets/app.js").status()).isEqualTo(200);
+        assertThat(page.get("/api/dtmsvr/all").status()).isEqualTo(401);
     }
 
     @Test

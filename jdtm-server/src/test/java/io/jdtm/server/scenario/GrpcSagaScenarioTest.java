@@ -44,6 +44,14 @@ class GrpcSagaScenarioTest extends GrpcScenarioBase {
         assertThat(revert.body()).isEqualTo("{\"amount\":30}");
         assertThat(query(gid).path("transaction").path("rollback_reason").asText())
                 .contains(g("TransIn")).contains("ABORTED").contains("Insufficient balance");
+        // the attempt history carries gRPC codes
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                api.get("/api/dtmsvr/attempts?gid=" + gid).json().path("attempts").size() == 4);
+        var attempts = api.get("/api/dtmsvr/attempts?gid=" + gid).json().path("attempts");
+        assertThat(attempts.get(0).path("code").asText()).isEqualTo("OK");
+        assertThat(attempts.get(1).path("code").asText()).isEqualTo("ABORTED");
+        assertThat(attempts.get(1).path("outcome").asText()).isEqualTo("FAILURE");
+        assertThat(attempts.get(1).path("answer").asText()).contains("Insufficient balance");
     }
 
     @Test

@@ -85,8 +85,10 @@ class BearerAuthTest {
         "/api/dtmsvr/registerTccBranch, API", "/api/dtmsvr/query, API", "/api/dtmsvr/subscribe, API",
         "/api/dtmsvr/forceStop, ADMIN", "/api/dtmsvr/resetCronTime, ADMIN", "/api/dtmsvr/resetNextCronTime, ADMIN",
         "/api/dtmsvr/all, ADMIN", "/api/dtmsvr/scanKV, ADMIN", "/api/dtmsvr/topic/orders, ADMIN",
-        "/api/dtmsvr/submit/, ADMIN", "/api/dtmsvr/Submit, ADMIN", "/api/ping/, ADMIN", "/, ADMIN",
-        "/admin/index.html, ADMIN", "/api/dtmsvr/, ADMIN"})
+        "/api/dtmsvr/submit/, ADMIN", "/api/dtmsvr/Submit, ADMIN", "/api/ping/, ADMIN", "/, OPEN",
+        "/admin/index.html, OPEN", "/assets/app.js, OPEN", "/api, ADMIN", "//api/dtmsvr/all, ADMIN",
+        "/admin/../api/dtmsvr/all, ADMIN", "/API/dtmsvr/all, ADMIN", "/x/%2e%2e/api, ADMIN", "/api/dtmsvr/, ADMIN",
+        "/api/dtmsvr/attempts, ADMIN", "/api/dtmsvr/counts, ADMIN"})
     void httpPathsAreAdminUnlessListed(String path, Scope scope) {
         assertThat(HttpAuthFilter.scopeOf(path, false)).isEqualTo(scope);
     }

@@ -932,4 +932,122 @@ public abstract class TransStoreContract {
         }
         assertThat(store.findGlobal("50%")).isEmpty();
     }
+
+    // ---- attempt history ----
+
+    private static Attempt attempt(String gid, String branchId, String op, Instant start, io.jdtm.protocol.Outcome o, String answer) {
+        return new Attempt(gid, branchId, op, 0, start, 12, o, o == io.jdtm.protocol.Outcome.ERROR ? "" : "409", answer,
+                o == io.jdtm.protocol.Outcome.SUCCESS ? null : start.plusSeconds(20), o == io.jdtm.protocol.Outcome.SUCCESS ? 0 : 20);
+    }
+
+    @Test
+    void attemptsAreRecordedInOrderAndNumberedPerBranchAndOp() {
+        store.saveNew(newGlobal("at-1", TransStatus.SUBMITTED, T0), sagaStep("at-1", 1, T0));
+        store.saveNew(newGlobal("at-2", TransStatus.SUBMITTED, T0), sagaStep("at-2", 1, T0));
+
+        store.recordAttempts(List.of(
+                attempt("at-1", "01", "action", T0, io.jdtm.protocol.Outcome.ERROR, "connection refused"),
+                attempt("at-2", "01", "action", T0, io.jdtm.protocol.Outcome.SUCCESS, "status 200: {}")));
+        store.recordAttempts(List.of(
+                attempt("at-1", "01", "action", T0.plusSeconds(20), io.jdtm.protocol.Outcome.FAILURE, "status 409: {\"dtm_result\":\"FAILURE\"}"),
+                attempt("at-1", "01", "compensate", T0.plusSeconds(21), io.jdtm.protocol.Outcome.SUCCESS, "status 200: ok")));
+
+        List<Attempt> a = store.findAttempts("at-1");
+        assertThat(a).extracting(x -> x.branchId() + "/" + x.op() + "#" + x.attempt() + ":" + x.outcome())
+                .containsExactly("01/action#1:ERROR", "01/action#2:FAILURE", "01/compensate#1:SUCCESS");
+        Attempt first = a.get(0);
+        assertThat(first.gid()).isEqualTo("at-1");
+        assertThat(first.start()).isEqualTo(T0); // milliseconds kept on every engine
+        assertThat(first.latencyMillis()).isEqualTo(12);
+        assertThat(first.code()).isEmpty();
+        assertThat(first.answer()).isEqualTo("connection refused");
+        assertThat(first.nextTry()).isEqualTo(T0.plusSeconds(20));
+        assertThat(first.intervalSeconds()).isEqualTo(20);
+        assertThat(a.get(1).code()).isEqualTo("409");
+        assertThat(a.get(1).answer()).isEqualTo("status 409: {\"dtm_result\":\"FAILURE\"}");
+        assertThat(a.get(2).nextTry()).isNull();
+        assertThat(a.get(2).intervalSeconds()).isZero();
+        assertThat(store.findAttempts("at-2")).extracting(Attempt::attempt).containsExactly(1);
+        assertThat(store.findAttempts("no-such-gid")).isEmpty();
+    }
+
+    @Test
+    void attemptAnswersAreBoundedToOneKilobyteOfUtf8() {
+        store.saveNew(newGlobal("at-big", TransStatus.SUBMITTED, T0), sagaStep("at-big", 1, T0));
+        String huge = "é".repeat(5000) + "<script>alert(1)</script>";
+
+        store.recordAttempts(List.of(attempt("at-big", "01", "action", T0, io.jdtm.protocol.Outcome.ERROR, huge),
+                attempt("at-big", "01", "action", T0, io.jdtm.protocol.Outcome.ERROR, "nul\0inside")));
+
+        List<Attempt> a = store.findAttempts("at-big");
+        assertThat(a.get(0).answer().getBytes(UTF_8).length).isLessThanOrEqualTo(Attempt.MAX_ANSWER_BYTES)
+                .isGreaterThan(Attempt.MAX_ANSWER_BYTES - 4);
+        assertThat(a.get(0).answer()).isEqualTo("é".repeat(512));
+        assertThat(a.get(1).answer()).isEqualTo("nul\uFFFDinside");
+    }
+
+    @Test
+    void attemptsOfAMissingTransactionAreDropped() {
+        store.recordAttempts(List.of(attempt("at-ghost", "01", "action", T0, io.jdtm.protocol.Outcome.ERROR, "x")));
+
+        assertThat(store.findAttempts("at-ghost")).isEmpty();
+    }
+
+    @Test
+    void attemptsAreDeletedWithTheirTransactionByRetentionAndReset() {
+        Instant old = T0.minusSeconds(1000);
+        store.saveNew(newGlobal("at-old", TransStatus.SUCCEED, old), sagaStep("at-old", 1, old));
+        store.saveNew(newGlobal("at-open", TransStatus.SUBMITTED, old), sagaStep("at-open", 1, old));
+        store.recordAttempts(List.of(attempt("at-old", "01", "action", old, io.jdtm.protocol.Outcome.SUCCESS, "ok"),
+                attempt("at-open", "01", "action", old, io.jdtm.protocol.Outcome.ERROR, "down")));
+
+        assertThat(store.deleteFinishedBefore(T0.minusSeconds(10), 10)).isEqualTo(1);
+
+        assertThat(store.findAttempts("at-old")).isEmpty();
+        assertThat(store.findAttempts("at-open")).hasSize(1);
+        // a transaction stored again under a deleted gid starts its history afresh
+        store.saveNew(newGlobal("at-old", TransStatus.SUBMITTED, T0), sagaStep("at-old", 1, T0));
+        store.recordAttempts(List.of(attempt("at-old", "01", "action", T0, io.jdtm.protocol.Outcome.ERROR, "again")));
+        assertThat(store.findAttempts("at-old")).extracting(Attempt::attempt, Attempt::answer)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "again"));
+
+        store.reset();
+
+        assertThat(store.findAttempts("at-open")).isEmpty();
+        assertThat(store.findAttempts("at-old")).isEmpty();
+    }
+
+    // ---- the operator's filters and counts ----
+
+    @Test
+    void scanFiltersByGidPrefixAndStuckAndCountsByStatus() {
+        store.saveNew(newGlobal("op-a1", TransStatus.SUCCEED, T0), List.of());
+        store.saveNew(newGlobal("op-a2", TransStatus.SUBMITTED, T0).withSchedule(80, T0.plusSeconds(80), T0),
+                List.of());
+        store.saveNew(newGlobal("op-a3", TransStatus.ABORTING, T0).withSchedule(20, T0.plusSeconds(20), T0),
+                List.of());
+        store.saveNew(newGlobal("op-A4", TransStatus.SUBMITTED, T0).withSchedule(160, T0.plusSeconds(9), T0),
+                List.of());
+        store.saveNew(newGlobal("op-b1", TransStatus.FAILED, T0).withSchedule(640, T0.plusSeconds(9), T0),
+                List.of());
+        store.saveNew(newGlobal("op%_x", TransStatus.PREPARED, T0), List.of());
+
+        java.util.function.Function<ScanQuery, List<String>> gids =
+                q -> store.scanGlobals(q).items().stream().map(TransGlobal::gid).sorted().toList();
+        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "op-a", -1)))
+                .containsExactly("op-a1", "op-a2", "op-a3");
+        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "op%", -1))).containsExactly("op%_x");
+        // stuck: unfinished with an interval of at least 40 s; a finished row never is
+        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "", 40)))
+                .containsExactly("op-A4", "op-a2");
+        assertThat(gids.apply(new ScanQuery("", 100, null, null, null, null, "", 0)))
+                .as("unfinished").containsExactly("op%_x", "op-A4", "op-a2", "op-a3");
+        assertThat(gids.apply(new ScanQuery("", 100, TransStatus.SUBMITTED, null, null, null, "op-a", 40)))
+                .containsExactly("op-a2");
+
+        Map<TransStatus, Long> counts = store.countByStatus();
+        assertThat(counts).containsEntry(TransStatus.SUCCEED, 1L).containsEntry(TransStatus.SUBMITTED, 2L)
+                .containsEntry(TransStatus.ABORTING, 1L).containsEntry(TransStatus.FAILED, 1L)
+                .containsEntry(TransStatus.PREPARED, 1L);
+    }
 }

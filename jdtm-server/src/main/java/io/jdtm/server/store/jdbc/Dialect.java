@@ -91,4 +91,9 @@ sealed interface Dialect permits PostgresDialect, MysqlDialect {
     interface Binder {
         void bind(PreparedStatement ps) throws SQLException;
     }
+
+    /** The condition "gid starts with ?", case-sensitive; binds the prefix's length, then the prefix. */
+    default String gidPrefixCondition() {
+        return "substr(gid, 1, ?) = ?";
+    }
 }

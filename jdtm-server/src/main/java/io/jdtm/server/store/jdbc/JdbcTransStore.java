@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.Attempt;
+import io.jdtm.server.store.AttemptRows;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.Page;
@@ -32,6 +34,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -394,6 +397,12 @@ public final class JdbcTransStore implements TransStore {
         if (q.createTo() != null) {
             sql.append(" AND create_time <= ?");
         }
+        if (!q.gidPrefix().isEmpty()) {
+            sql.append(" AND ").append(dialect.gidPrefixCondition());
+        }
+        if (q.minInterval() >= 0) {
+            sql.append(" AND status IN ('prepared', 'submitted', 'aborting') AND COALESCE(next_cron_interval, 0) >= ?");
+        }
         sql.append(" ORDER BY id DESC LIMIT ?");
         List<TransGlobal> rows = auto("scanGlobals", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
@@ -411,6 +420,13 @@ public final class JdbcTransStore implements TransStore {
                 }
                 if (q.createTo() != null) {
                     dialect.setTime(ps, i++, q.createTo());
+                }
+                if (!q.gidPrefix().isEmpty()) {
+                    ps.setInt(i++, q.gidPrefix().length());
+                    ps.setString(i++, q.gidPrefix());
+                }
+                if (q.minInterval() >= 0) {
+                    ps.setLong(i++, q.minInterval());
                 }
                 ps.setInt(i, q.limit());
                 List<TransGlobal> out = new ArrayList<>();
@@ -772,12 +788,57 @@ public final class JdbcTransStore implements TransStore {
             }
             ps.executeUpdate();
         }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM jdtm_attempt WHERE gid IN (" + marks + ")")) {
+            for (int i = 0; i < gids.size(); i++) {
+                ps.setString(i + 1, gids.get(i));
+            }
+            ps.executeUpdate();
+        }
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM trans_global WHERE id IN (" + marks + ")")) {
             for (int i = 0; i < ids.size(); i++) {
                 ps.setLong(i + 1, ids.get(i));
             }
             return ps.executeUpdate();
         }
+    }
+
+    @Override
+    public Map<TransStatus, Long> countByStatus() {
+        return auto("countByStatus", c -> {
+            try (PreparedStatement ps = c.prepareStatement(AttemptRows.COUNT_BY_STATUS)) {
+                return AttemptRows.counts(ps);
+            }
+        });
+    }
+
+    // ---- attempt history ----
+
+    @Override
+    public void recordAttempts(List<Attempt> attempts) {
+        if (attempts.isEmpty()) {
+            return;
+        }
+        // one transaction, one commit for the whole batch; a statement per row, because MariaDB's bulk protocol
+        // refuses INSERT … SELECT ("not supported in the prepared statement protocol")
+        tx("recordAttempts", c -> {
+            try (PreparedStatement ps = c.prepareStatement(AttemptRows.INSERT)) {
+                for (Attempt a : attempts) {
+                    AttemptRows.bindInsert(ps, a);
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Attempt> findAttempts(String gid) {
+        return auto("findAttempts", c -> {
+            try (PreparedStatement ps = c.prepareStatement(AttemptRows.SELECT_BY_GID)) {
+                ps.setString(1, gid);
+                return AttemptRows.read(ps);
+            }
+        });
     }
 
     @Override

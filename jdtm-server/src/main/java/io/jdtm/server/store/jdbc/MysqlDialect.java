@@ -200,7 +200,8 @@ final class MysqlDialect implements Dialect {
     @Override
     public List<String> resetStatements() {
         // TRUNCATE also restarts AUTO_INCREMENT.
-        return List.of("TRUNCATE TABLE trans_branch_op", "TRUNCATE TABLE trans_global", "TRUNCATE TABLE kv");
+        return List.of("TRUNCATE TABLE trans_branch_op", "TRUNCATE TABLE trans_global", "TRUNCATE TABLE kv",
+                "TRUNCATE TABLE jdtm_attempt");
     }
 
     private static String base(StoreConfig cfg) {
@@ -226,5 +227,11 @@ final class MysqlDialect implements Dialect {
             }
         }
         return false;
+    }
+
+    /** {@inheritDoc} Binary, since the table's collation compares without case. */
+    @Override
+    public String gidPrefixCondition() {
+        return "BINARY substr(gid, 1, ?) = ?";
     }
 }

@@ -171,6 +171,7 @@ final class PostgresDialect implements Dialect {
         // DTM's sequences are not OWNED BY their columns, so TRUNCATE ... RESTART IDENTITY would not reset them.
         return List.of(
                 "TRUNCATE trans_global, trans_branch_op, kv",
+                "TRUNCATE jdtm_attempt RESTART IDENTITY",
                 "ALTER SEQUENCE trans_global_seq RESTART",
                 "ALTER SEQUENCE trans_branch_op_seq RESTART",
                 "ALTER SEQUENCE kv_seq RESTART");

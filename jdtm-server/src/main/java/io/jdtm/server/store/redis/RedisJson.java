@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jdtm.protocol.BranchStatus;
+import io.jdtm.protocol.Outcome;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.protocol.TransType;
+import io.jdtm.server.store.Attempt;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.StoreException;
 import io.jdtm.server.store.TransBranch;
@@ -171,5 +173,37 @@ final class RedisJson {
         } catch (JsonProcessingException e) {
             throw new StoreException("a redis value is not JSON: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /** The prefix of an attempt's JSON as written; the record script puts the number it counted in place of 0. */
+    static final String ATTEMPT_HEAD = "{\"attempt\":0,";
+
+    /** An attempt's JSON, starting with {@link #ATTEMPT_HEAD}; times in epoch milliseconds. */
+    static String attempt(Attempt a) {
+        ObjectNode n = M.createObjectNode();
+        n.put("attempt", 0);
+        n.put("gid", a.gid());
+        n.put("branch_id", a.branchId());
+        n.put("op", a.op());
+        n.put("start_ms", a.start().toEpochMilli());
+        n.put("latency_ms", a.latencyMillis());
+        n.put("outcome", a.outcome().name());
+        n.put("code", a.code());
+        n.put("answer", a.answer());
+        if (a.nextTry() != null) {
+            n.put("next_try_ms", a.nextTry().toEpochMilli());
+        }
+        n.put("interval_s", a.intervalSeconds());
+        return write(n);
+    }
+
+    static Attempt attempt(String json) {
+        JsonNode n = read(json);
+        JsonNode next = n.get("next_try_ms");
+        return new Attempt(text(n, "gid"), text(n, "branch_id"), text(n, "op"),
+                n.path("attempt").asInt(), Instant.ofEpochMilli(n.path("start_ms").asLong()),
+                n.path("latency_ms").asLong(), Outcome.valueOf(text(n, "outcome")), text(n, "code"),
+                text(n, "answer"), next == null || next.isNull() ? null : Instant.ofEpochMilli(next.asLong()),
+                n.path("interval_s").asLong());
     }
 }

@@ -363,11 +363,35 @@ final class RedisScripts {
             for _, gid in ipairs(c) do
               n = n + redis.call('DEL', ARGV[1] .. '_g_' .. gid)
               redis.call('DEL', ARGV[1] .. '_b_' .. gid, ARGV[1] .. '_s_' .. gid)
+              redis.call('DEL', ARGV[1] .. '_at_' .. gid, ARGV[1] .. '_an_' .. gid)
               redis.call('ZREM', KEYS[1], gid)
               redis.call('ZREM', KEYS[2], gid)
               redis.call('ZREM', KEYS[3], gid)
             end
             return n
+            """;
+
+    /**
+     * KEYS g, at (attempt list), an (attempt counters). ARGV max length, then pairs (counter field, attempt json
+     * starting with {@code {"attempt":0,}). Appends each attempt numbered by its counter, keeps the newest max, and
+     * gives both keys the transaction's remaining TTL; writes nothing when the transaction is gone.
+     */
+    static final String RECORD_ATTEMPTS = """
+            local ttl = redis.call('PTTL', KEYS[1])
+            if ttl == -2 then return 0 end
+            for i = 2, #ARGV, 2 do
+              local n = redis.call('HINCRBY', KEYS[3], ARGV[i], 1)
+              redis.call('RPUSH', KEYS[2], '{"attempt":' .. n .. ',' .. string.sub(ARGV[i + 1], 14))
+            end
+            redis.call('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
+            if ttl > 0 then
+              redis.call('PEXPIRE', KEYS[2], ttl)
+              redis.call('PEXPIRE', KEYS[3], ttl)
+            else
+              redis.call('PERSIST', KEYS[2])
+              redis.call('PERSIST', KEYS[3])
+            end
+            return 1
             """;
 
     /** KEYS kv, kvi, kvc, seq_kv. ARGV json, key, cat. */

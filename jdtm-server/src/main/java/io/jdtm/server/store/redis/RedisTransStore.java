@@ -2,6 +2,7 @@ package io.jdtm.server.store.redis;
 
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.config.StoreConfig;
+import io.jdtm.server.store.Attempt;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.Page;
@@ -47,7 +48,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.Optional;
@@ -65,7 +68,8 @@ import org.slf4j.LoggerFactory;
  * jdtm adds {@code <p>_a} (gid scored by id: the listing index, so pages never repeat or skip rows, unlike DTM's
  * SCAN paging, PR 425), {@code <p>_f} (finished gids scored by update time in ms: the retention index),
  * {@code <p>_kvi_<cat>} and {@code <p>_kvc} (KV listing indexes) and the id counters {@code <p>_seq_g},
- * {@code <p>_seq_b}, {@code <p>_seq_kv}.
+ * {@code <p>_seq_b}, {@code <p>_seq_kv}, and the attempt history: {@code <p>_at_<gid>} (list of attempt JSON, the
+ * newest {@value #MAX_ATTEMPTS}) and {@code <p>_an_<gid>} (hash of attempt counters per branch_id and op).
  *
  * <p><b>Atomicity.</b> Every change that touches more than one key, or checks before it writes, is one Lua script
  * (EVALSHA), so it is atomic; status changes compare-and-set on {@code <p>_s_<gid>}; the poller claim re-scores
@@ -95,6 +99,8 @@ import org.slf4j.LoggerFactory;
 public final class RedisTransStore implements TransStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisTransStore.class);
     private static final int SCAN_BATCH = 100;
+    /** Attempts kept per transaction (the newest); older ones are trimmed. */
+    static final int MAX_ATTEMPTS = 1000;
     /** Longest wait for one command's answer. */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -263,7 +269,8 @@ public final class RedisTransStore implements TransStore {
         Predicate<TransGlobal> match = t -> (q.status() == null || t.status() == q.status())
                 && (q.transType() == null || t.transType() == q.transType())
                 && (q.createFrom() == null || (t.createTime() != null && !t.createTime().isBefore(q.createFrom())))
-                && (q.createTo() == null || (t.createTime() != null && !t.createTime().isAfter(q.createTo())));
+                && (q.createTo() == null || (t.createTime() != null && !t.createTime().isAfter(q.createTo())))
+                && q.matchesJdtmFilters(t);
         List<TransGlobal> rows = walk(p + "_a", q.position(), q.limit(), this::g, RedisJson::global, match);
         return new Page<>(rows, rows.size() < q.limit() ? "" : Long.toString(rows.getLast().id()));
     }
@@ -501,6 +508,57 @@ public final class RedisTransStore implements TransStore {
         return n.intValue();
     }
 
+    /** {@inheritDoc} Walks the listing index in pages and reads the status keys with MGET. */
+    @Override
+    public Map<TransStatus, Long> countByStatus() {
+        Map<TransStatus, Long> out = new java.util.EnumMap<>(TransStatus.class);
+        for (TransStatus s : TransStatus.values()) {
+            out.put(s, 0L);
+        }
+        long start = 0;
+        while (true) {
+            long from = start;
+            List<String> gids = call(() -> redis.zrange(p + "_a", from, from + 999));
+            if (gids.isEmpty()) {
+                return out;
+            }
+            for (KeyValue<String, String> kv : call(() -> redis.mget(gids.stream().map(this::s).toArray(String[]::new)))) {
+                if (kv.hasValue()) {
+                    try {
+                        out.merge(TransStatus.parse(kv.getValue()), 1L, Long::sum);
+                    } catch (IllegalArgumentException e) {
+                        // not one of DTM's five statuses
+                    }
+                }
+            }
+            start += gids.size();
+        }
+    }
+
+    // ---- attempt history ----
+
+    /** {@inheritDoc} One script per transaction in the batch; the keys take the transaction's TTL. */
+    @Override
+    public void recordAttempts(List<Attempt> attempts) {
+        Map<String, List<String>> byGid = new LinkedHashMap<>();
+        for (Attempt a : attempts) {
+            List<String> args = byGid.computeIfAbsent(a.gid(), k -> {
+                List<String> l = new ArrayList<>();
+                l.add(Integer.toString(MAX_ATTEMPTS));
+                return l;
+            });
+            args.add(a.branchId() + "\0" + a.op());
+            args.add(RedisJson.attempt(a));
+        }
+        byGid.forEach((gid, args) -> eval(Script.RECORD_ATTEMPTS, ScriptOutputType.INTEGER,
+                keys(g(gid), p + "_at_" + gid, p + "_an_" + gid), args, "attempts of " + gid));
+    }
+
+    @Override
+    public List<Attempt> findAttempts(String gid) {
+        return call(() -> redis.lrange(p + "_at_" + gid, 0, -1)).stream().map(RedisJson::attempt).toList();
+    }
+
     @Override
     public void createKv(String cat, String key, String value, Instant now) {
         eval(Script.CREATE_KV, ScriptOutputType.INTEGER,
@@ -549,7 +607,8 @@ public final class RedisTransStore implements TransStore {
         DELETE_FINISHED(RedisScripts.DELETE_FINISHED),
         CREATE_KV(RedisScripts.CREATE_KV),
         UPDATE_KV(RedisScripts.UPDATE_KV),
-        DELETE_KV(RedisScripts.DELETE_KV);
+        DELETE_KV(RedisScripts.DELETE_KV),
+        RECORD_ATTEMPTS(RedisScripts.RECORD_ATTEMPTS);
 
         final String source;
         final String sha;

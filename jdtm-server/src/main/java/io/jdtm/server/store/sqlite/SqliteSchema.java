@@ -13,7 +13,7 @@ import java.util.List;
  */
 final class SqliteSchema {
     /** The schema version this code writes and reads. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     // AUTOINCREMENT so that ids are never reused after deletes: the id is the paging cursor of the listing and must
     // keep growing, or a page cursor could skip or repeat rows.
@@ -68,7 +68,24 @@ final class SqliteSchema {
               create_time INTEGER,
               update_time INTEGER,
               CONSTRAINT uniq_k UNIQUE (cat, k)
-            )""");
+            )""",
+            // version 2: the attempt history (docs/storage.md); times in epoch milliseconds
+            """
+            CREATE TABLE IF NOT EXISTS jdtm_attempt (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              gid TEXT NOT NULL,
+              branch_id TEXT NOT NULL,
+              op TEXT NOT NULL,
+              attempt INTEGER NOT NULL,
+              start_ms INTEGER NOT NULL,
+              latency_ms INTEGER NOT NULL,
+              outcome TEXT NOT NULL,
+              code TEXT NOT NULL DEFAULT '',
+              answer TEXT NOT NULL DEFAULT '',
+              next_try_ms INTEGER,
+              interval_s INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX IF NOT EXISTS jdtm_attempt_gid ON jdtm_attempt (gid, branch_id, op, attempt)");
 
     private SqliteSchema() {}
 

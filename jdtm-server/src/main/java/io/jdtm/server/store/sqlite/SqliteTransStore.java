@@ -4,6 +4,8 @@ import io.jdtm.protocol.BranchStatus;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.protocol.TransType;
+import io.jdtm.server.store.Attempt;
+import io.jdtm.server.store.AttemptRows;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.Page;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -191,6 +194,7 @@ public final class SqliteTransStore implements TransStore {
             c.execute("DELETE FROM trans_branch_op");
             c.execute("DELETE FROM trans_global");
             c.execute("DELETE FROM kv");
+            c.execute("DELETE FROM jdtm_attempt");
             // Restart the ids too, as dropping and recreating the tables would.
             c.execute("DELETE FROM sqlite_sequence");
             return null;
@@ -241,6 +245,15 @@ public final class SqliteTransStore implements TransStore {
         if (q.createTo() != null) {
             sql.append(" AND create_time <= ?");
             args.add(q.createTo().toEpochMilli());
+        }
+        if (!q.gidPrefix().isEmpty()) {
+            sql.append(" AND substr(gid, 1, ?) = ?"); // not LIKE: SQLite's LIKE ignores case
+            args.add((long) q.gidPrefix().length());
+            args.add(q.gidPrefix());
+        }
+        if (q.minInterval() >= 0) {
+            sql.append(" AND status IN " + UNFINISHED + " AND COALESCE(next_cron_interval, 0) >= ?");
+            args.add(q.minInterval());
         }
         sql.append(" ORDER BY id DESC LIMIT ?");
         args.add(q.limit());
@@ -544,6 +557,7 @@ public final class SqliteTransStore implements TransStore {
             PreparedStatement del = c.prepare("DELETE FROM trans_global WHERE id = ? AND status IN " + FINISHED
                     + " AND update_time < ? RETURNING gid");
             PreparedStatement delBranches = c.prepare("DELETE FROM trans_branch_op WHERE gid = ?");
+            PreparedStatement delAttempts = c.prepare(AttemptRows.DELETE_BY_GID);
             int deleted = 0;
             for (long id : ids) {
                 del.setLong(1, id);
@@ -557,10 +571,43 @@ public final class SqliteTransStore implements TransStore {
                 if (gid != null) {
                     delBranches.setString(1, gid);
                     delBranches.executeUpdate();
+                    delAttempts.setString(1, gid);
+                    delAttempts.executeUpdate();
                     deleted++;
                 }
             }
             return deleted;
+        });
+    }
+
+    @Override
+    public Map<TransStatus, Long> countByStatus() {
+        return read(c -> AttemptRows.counts(c.prepare(AttemptRows.COUNT_BY_STATUS)));
+    }
+
+    // ---- attempt history ----
+
+    @Override
+    public void recordAttempts(List<Attempt> attempts) {
+        if (attempts.isEmpty()) {
+            return;
+        }
+        write(c -> {
+            PreparedStatement ps = c.prepare(AttemptRows.INSERT);
+            for (Attempt a : attempts) {
+                AttemptRows.bindInsert(ps, a);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Attempt> findAttempts(String gid) {
+        return read(c -> {
+            PreparedStatement ps = c.prepare(AttemptRows.SELECT_BY_GID);
+            ps.setString(1, gid);
+            return AttemptRows.read(ps);
         });
     }
 

@@ -45,11 +45,11 @@ class MariaDbSchemaTest {
             s.ping();
         }
         List<String> history = history();
-        assertThat(versions()).containsExactly("1", "2");
+        assertThat(versions()).containsExactly("1", "2", "3");
         try (Connection c = AdminSql.mariadb(cfg.db())) {
             assertThat(AdminSql.column(c, "SELECT table_name FROM information_schema.tables WHERE table_schema = '"
                     + cfg.db() + "' ORDER BY 1"))
-                    .containsExactly("jdtm_schema_history", "kv", "trans_branch_op", "trans_global");
+                    .containsExactly("jdtm_attempt", "jdtm_schema_history", "kv", "trans_branch_op", "trans_global");
             assertThat(AdminSql.column(c, "SELECT DISTINCT index_name FROM information_schema.statistics"
                     + " WHERE table_schema = '" + cfg.db() + "'"))
                     .contains("gid", "gid_uniq", "uniq_k", "owner", "status_next_cron_time");
@@ -92,7 +92,7 @@ class MariaDbSchemaTest {
                     "http", NOW, NOW, null, null, "", "", null, "", 10, NOW, "", ""), List.of());
             assertThat(mine.id()).isGreaterThan(g.id());
         }
-        assertThat(versions()).containsExactly("0", "1", "2");
+        assertThat(versions()).containsExactly("0", "1", "2", "3");
         try (Connection c = AdminSql.mariadb(cfg.db())) {
             assertThat(AdminSql.column(c, "SELECT gid FROM trans_global ORDER BY id")).containsExactly("go-1", "jdtm-1");
         }
@@ -127,7 +127,7 @@ class MariaDbSchemaTest {
                     + " WHERE table_schema = '" + cfg.db() + "' AND table_name = 'trans_global'"
                     + " AND column_name = 'custom_data'")).containsExactly("1024");
         }
-        assertThat(versions()).containsExactly("0", "1", "2");
+        assertThat(versions()).containsExactly("0", "1", "2", "3");
     }
 
     /** Applied versions (the schema-creation and baseline markers are rows too). */

@@ -46,11 +46,11 @@ class PostgresSchemaTest {
             s.ping();
         }
         List<String> history = history();
-        assertThat(versions()).containsExactly("1", "2");
+        assertThat(versions()).containsExactly("1", "2", "3");
         try (Connection c = AdminSql.postgres(cfg.schema())) {
             assertThat(AdminSql.column(c, "SELECT table_name FROM information_schema.tables WHERE table_schema = '"
                     + cfg.schema() + "' ORDER BY 1"))
-                    .containsExactly("jdtm_schema_history", "kv", "trans_branch_op", "trans_global");
+                    .containsExactly("jdtm_attempt", "jdtm_schema_history", "kv", "trans_branch_op", "trans_global");
             assertThat(constraints(c)).contains("gid", "gid_branch_uniq", "uniq_k");
             assertThat(AdminSql.column(c, "SELECT indexname FROM pg_indexes WHERE schemaname = '" + cfg.schema()
                     + "'")).contains("owner", "status_next_cron_time");
@@ -94,7 +94,7 @@ class PostgresSchemaTest {
                     "http", NOW, NOW, null, null, "", "", null, "", 10, NOW, "", ""), List.of());
             assertThat(mine.id()).isGreaterThan(g.id());
         }
-        assertThat(versions()).containsExactly("0", "1", "2");
+        assertThat(versions()).containsExactly("0", "1", "2", "3");
         try (Connection c = AdminSql.postgres(cfg.schema())) {
             assertThat(AdminSql.column(c, "SELECT gid FROM trans_global ORDER BY id")).containsExactly("go-1", "jdtm-1");
         }
@@ -129,7 +129,7 @@ class PostgresSchemaTest {
                     + " WHERE table_schema = '" + cfg.schema() + "' AND table_name = 'trans_global'"
                     + " AND column_name = 'custom_data'")).containsExactly("1024");
         }
-        assertThat(versions()).containsExactly("0", "1", "2");
+        assertThat(versions()).containsExactly("0", "1", "2", "3");
     }
 
     /** Applied versions (the schema-creation and baseline markers are rows too). */

@@ -81,4 +81,35 @@ class RedisLayoutTest extends RedisStoreTestBase {
             redis.del(other);
         }
     }
+
+    @Test
+    void attemptKeysTakeTheTransactionsTtlAndAreBounded() {
+        TransGlobal g = new TransGlobal(0, "att-1", TransType.SAGA, TransStatus.SUBMITTED, "", "http", NOW, NOW,
+                null, null, "", "", TransOptions.NONE, "", 10, NOW.plusSeconds(10), "", "");
+        store.saveNew(g, List.of());
+        java.util.List<io.jdtm.server.store.Attempt> many = new java.util.ArrayList<>();
+        for (int i = 0; i < RedisTransStore.MAX_ATTEMPTS + 5; i++) {
+            many.add(new io.jdtm.server.store.Attempt("att-1", "01", "action", 0, NOW.plusMillis(i), 1,
+                    io.jdtm.protocol.Outcome.ERROR, "", "try " + i, null, 0));
+        }
+        store.recordAttempts(many);
+
+        assertThat(redis.llen(p() + "_at_att-1")).isEqualTo(RedisTransStore.MAX_ATTEMPTS);
+        var kept = store.findAttempts("att-1");
+        assertThat(kept.getFirst().answer()).as("the oldest are trimmed").isEqualTo("try 5");
+        assertThat(kept.getLast().attempt()).isEqualTo(RedisTransStore.MAX_ATTEMPTS + 5);
+        for (String k : List.of("_at_", "_an_")) {
+            assertThat(redis.ttl(p() + k + "att-1")).as(k).isBetween(cfg.dataExpire() - 60, cfg.dataExpire());
+        }
+
+        store.changeStatus("att-1", StatusChange.of(TransStatus.SUBMITTED, TransStatus.SUCCEED, NOW));
+        store.recordAttempts(List.of(many.getFirst()));
+        for (String k : List.of("_at_", "_an_")) {
+            assertThat(redis.ttl(p() + k + "att-1")).as("after the finish: " + k)
+                    .isBetween(cfg.finishedDataExpire() - 60, cfg.finishedDataExpire());
+        }
+
+        assertThat(store.deleteFinishedBefore(NOW.plusSeconds(3600), 10)).isEqualTo(1);
+        assertThat(redis.exists(p() + "_at_att-1", p() + "_an_att-1")).isZero();
+    }
 }
