@@ -76,7 +76,6 @@ final class SqliteSchema {
               gid TEXT NOT NULL,
               branch_id TEXT NOT NULL,
               op TEXT NOT NULL,
-              attempt INTEGER NOT NULL,
               start_ms INTEGER NOT NULL,
               latency_ms INTEGER NOT NULL,
               outcome TEXT NOT NULL,
@@ -85,7 +84,7 @@ final class SqliteSchema {
               next_try_ms INTEGER,
               interval_s INTEGER NOT NULL DEFAULT 0
             )""",
-            "CREATE INDEX IF NOT EXISTS jdtm_attempt_gid ON jdtm_attempt (gid, branch_id, op, attempt)");
+            "CREATE INDEX IF NOT EXISTS jdtm_attempt_gid ON jdtm_attempt (gid)");
 
     private SqliteSchema() {}
 
