@@ -69,10 +69,12 @@ final class SqliteSchema {
               update_time INTEGER,
               CONSTRAINT uniq_k UNIQUE (cat, k)
             )""",
-            // version 2: the attempt history (docs/storage.md); times in epoch milliseconds
+            // version 2: the attempt history (docs/storage.md); times in epoch milliseconds. No AUTOINCREMENT: the
+            // id only orders a transaction's attempts (new rows always get a higher rowid than the live ones), and
+            // AUTOINCREMENT would cost every insert a write to sqlite_sequence
             """
             CREATE TABLE IF NOT EXISTS jdtm_attempt (
-              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              id INTEGER PRIMARY KEY,
               gid TEXT NOT NULL,
               branch_id TEXT NOT NULL,
               op TEXT NOT NULL,
