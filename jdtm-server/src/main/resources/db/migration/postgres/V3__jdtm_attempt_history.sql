@@ -5,7 +5,6 @@ CREATE TABLE IF NOT EXISTS jdtm_attempt (
   gid varchar(128) NOT NULL,
   branch_id varchar(128) NOT NULL,
   op varchar(45) NOT NULL,
-  attempt int NOT NULL,
   start_ms bigint NOT NULL,
   latency_ms bigint NOT NULL,
   outcome varchar(16) NOT NULL,
@@ -14,4 +13,4 @@ CREATE TABLE IF NOT EXISTS jdtm_attempt (
   next_try_ms bigint DEFAULT NULL,
   interval_s bigint NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS jdtm_attempt_gid ON jdtm_attempt (gid, branch_id, op, attempt);
+CREATE INDEX IF NOT EXISTS jdtm_attempt_gid ON jdtm_attempt (gid);

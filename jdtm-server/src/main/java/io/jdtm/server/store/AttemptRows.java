@@ -9,6 +9,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,16 +22,16 @@ public final class AttemptRows {
     private AttemptRows() {}
 
     /**
-     * Inserts one attempt, numbered 1 + the highest number stored for its (gid, branch_id, op), and only while the
-     * transaction is stored (the select reads its row by the unique gid): an attempt never outlives retention.
+     * Inserts one attempt, only while its transaction is stored (the select reads its row by the unique gid): an
+     * attempt never outlives retention. The attempt number is not stored: SQL engines keep every attempt, so it is
+     * the attempt's place among those of its (branch_id, op), counted when read ({@link #read}).
      */
-    public static final String INSERT = "INSERT INTO jdtm_attempt (gid, branch_id, op, attempt, start_ms,"
-            + " latency_ms, outcome, code, answer, next_try_ms, interval_s) SELECT ?, ?, ?, (SELECT"
-            + " COALESCE(MAX(a.attempt), 0) + 1 FROM jdtm_attempt a WHERE a.gid = ? AND a.branch_id = ? AND a.op = ?),"
-            + " ?, ?, ?, ?, ?, ?, ? FROM trans_global WHERE gid = ?";
+    public static final String INSERT = "INSERT INTO jdtm_attempt (gid, branch_id, op, start_ms, latency_ms, outcome,"
+            + " code, answer, next_try_ms, interval_s) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM trans_global"
+            + " WHERE gid = ?";
 
-    public static final String SELECT_BY_GID = "SELECT gid, branch_id, op, attempt, start_ms, latency_ms, outcome,"
-            + " code, answer, next_try_ms, interval_s FROM jdtm_attempt WHERE gid = ? ORDER BY id";
+    public static final String SELECT_BY_GID = "SELECT gid, branch_id, op, start_ms, latency_ms, outcome, code,"
+            + " answer, next_try_ms, interval_s FROM jdtm_attempt WHERE gid = ? ORDER BY id";
 
     /** The live counts of the admin UI: transactions per status. */
     public static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM trans_global GROUP BY status";
@@ -42,34 +43,34 @@ public final class AttemptRows {
         ps.setString(1, a.gid());
         ps.setString(2, a.branchId());
         ps.setString(3, a.op());
-        ps.setString(4, a.gid());
-        ps.setString(5, a.branchId());
-        ps.setString(6, a.op());
-        ps.setLong(7, a.start().toEpochMilli());
-        ps.setLong(8, a.latencyMillis());
-        ps.setString(9, a.outcome().name());
-        ps.setString(10, a.code());
-        ps.setString(11, a.answer());
+        ps.setLong(4, a.start().toEpochMilli());
+        ps.setLong(5, a.latencyMillis());
+        ps.setString(6, a.outcome().name());
+        ps.setString(7, a.code());
+        ps.setString(8, a.answer());
         if (a.nextTry() == null) {
-            ps.setNull(12, Types.BIGINT);
+            ps.setNull(9, Types.BIGINT);
         } else {
-            ps.setLong(12, a.nextTry().toEpochMilli());
+            ps.setLong(9, a.nextTry().toEpochMilli());
         }
-        ps.setLong(13, a.intervalSeconds());
-        ps.setString(14, a.gid());
+        ps.setLong(10, a.intervalSeconds());
+        ps.setString(11, a.gid());
     }
 
-    /** Runs a bound {@link #SELECT_BY_GID}. */
+    /** Runs a bound {@link #SELECT_BY_GID}, numbering each attempt within its (branch_id, op). */
     public static List<Attempt> read(PreparedStatement ps) throws SQLException {
         List<Attempt> out = new ArrayList<>();
+        Map<String, Integer> counts = new HashMap<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                long next = rs.getLong(10);
+                long next = rs.getLong(9);
                 boolean noNext = rs.wasNull();
-                out.add(new Attempt(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                        Instant.ofEpochMilli(rs.getLong(5)), rs.getLong(6), Outcome.valueOf(rs.getString(7)),
-                        rs.getString(8), rs.getString(9), noNext ? null : Instant.ofEpochMilli(next),
-                        rs.getLong(11)));
+                String branchId = rs.getString(2);
+                String op = rs.getString(3);
+                int n = counts.merge(branchId + "\0" + op, 1, Integer::sum);
+                out.add(new Attempt(rs.getString(1), branchId, op, n, Instant.ofEpochMilli(rs.getLong(4)),
+                        rs.getLong(5), Outcome.valueOf(rs.getString(6)), rs.getString(7), rs.getString(8),
+                        noNext ? null : Instant.ofEpochMilli(next), rs.getLong(10)));
             }
         }
         return out;

@@ -94,20 +94,12 @@ public final class AttemptWriter implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
-                // linger a moment so that one store write carries the attempts of many passes, not of one
-                long until = System.nanoTime() + LINGER_NANOS;
-                while (batch.size() < BATCH && !closing) {
-                    queue.drainTo(batch, BATCH - batch.size());
-                    long left = until - System.nanoTime();
-                    if (batch.size() >= BATCH || left <= 0) {
-                        break;
-                    }
-                    Attempt next = queue.poll(left, TimeUnit.NANOSECONDS);
-                    if (next == null) {
-                        break;
-                    }
-                    batch.add(next);
+                // linger a moment so that one store write carries the attempts of many passes, not of one; sleeping
+                // (rather than waiting on the queue) spares the passes a wake-up of this thread per offer
+                if (!closing && queue.size() < BATCH - 1) {
+                    TimeUnit.NANOSECONDS.sleep(LINGER_NANOS);
                 }
+                queue.drainTo(batch, BATCH - batch.size());
                 write(batch);
             } catch (InterruptedException e) {
                 if (!closing) {

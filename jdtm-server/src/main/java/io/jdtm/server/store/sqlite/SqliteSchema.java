@@ -69,14 +69,15 @@ final class SqliteSchema {
               update_time INTEGER,
               CONSTRAINT uniq_k UNIQUE (cat, k)
             )""",
-            // version 2: the attempt history (docs/storage.md); times in epoch milliseconds
+            // version 2: the attempt history (docs/storage.md); times in epoch milliseconds. No AUTOINCREMENT: the
+            // id only orders a transaction's attempts (new rows always get a higher rowid than the live ones), and
+            // AUTOINCREMENT would cost every insert a write to sqlite_sequence
             """
             CREATE TABLE IF NOT EXISTS jdtm_attempt (
-              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              id INTEGER PRIMARY KEY,
               gid TEXT NOT NULL,
               branch_id TEXT NOT NULL,
               op TEXT NOT NULL,
-              attempt INTEGER NOT NULL,
               start_ms INTEGER NOT NULL,
               latency_ms INTEGER NOT NULL,
               outcome TEXT NOT NULL,
@@ -85,7 +86,7 @@ final class SqliteSchema {
               next_try_ms INTEGER,
               interval_s INTEGER NOT NULL DEFAULT 0
             )""",
-            "CREATE INDEX IF NOT EXISTS jdtm_attempt_gid ON jdtm_attempt (gid, branch_id, op, attempt)");
+            "CREATE INDEX IF NOT EXISTS jdtm_attempt_gid ON jdtm_attempt (gid)");
 
     private SqliteSchema() {}
 
