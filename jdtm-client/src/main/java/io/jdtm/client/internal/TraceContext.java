@@ -8,17 +8,22 @@ import io.grpc.ForwardingClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.util.function.BiConsumer;
 
 /**
  * The caller's trace context on every call the SDK makes, to the TM and to branches: when the OpenTelemetry API is
  * on the class path (an optional dependency), the propagators of {@link GlobalOpenTelemetry} (W3C
  * {@code traceparent} by default) write the current context as HTTP headers or gRPC metadata. Without the API, or
- * with no global OpenTelemetry set, nothing is added. Never sets or locks the global instance. Stateless.
+ * with no global OpenTelemetry set, nothing is added. Never sets or locks the global instance. With an API older
+ * than 1.50 (no {@code GlobalOpenTelemetry.getOrNoop()}, e.g. under Spring Boot 3.5's managed version) the W3C
+ * propagator writes the current span's {@code traceparent} directly. Stateless.
  */
 public final class TraceContext {
     private static final boolean API_PRESENT = present("io.opentelemetry.api.GlobalOpenTelemetry");
+    private static final boolean GET_OR_NOOP = API_PRESENT && hasGetOrNoop();
     private static final ClientInterceptor GRPC = new Interceptor();
 
     private TraceContext() {}
@@ -44,11 +49,22 @@ public final class TraceContext {
         }
     }
 
+    private static boolean hasGetOrNoop() {
+        try {
+            GlobalOpenTelemetry.class.getMethod("getOrNoop");
+            return true;
+        } catch (NoSuchMethodException | LinkageError e) {
+            return false;
+        }
+    }
+
     /** Loaded only when the API is present, so the SDK runs without it. */
     private static final class Otel {
         static void inject(BiConsumer<String, String> header) {
-            GlobalOpenTelemetry.getOrNoop().getPropagators().getTextMapPropagator()
-                    .inject(Context.current(), header, BiConsumer::accept);
+            TextMapPropagator p = GET_OR_NOOP
+                    ? GlobalOpenTelemetry.getOrNoop().getPropagators().getTextMapPropagator()
+                    : W3CTraceContextPropagator.getInstance();
+            p.inject(Context.current(), header, BiConsumer::accept);
         }
     }
 
