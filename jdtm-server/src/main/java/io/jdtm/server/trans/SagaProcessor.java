@@ -243,7 +243,8 @@ final class SagaProcessor implements TransProcessor {
         /**
          * One phase: while {@code go} holds and the phase's wall-clock limit has not passed, starts every step
          * that is {@code startable} and not yet started (in step order, or last step first when {@code reverse}),
-         * then handles one completion at a time on this thread. Before it returns (or throws) it waits for every
+         * each on a virtual thread of its own, then handles one completion at a time on this thread. A call that
+         * would be the only one in flight (every step of a sequential saga) runs on this thread instead. Before it returns (or throws) it waits for every
          * call it started; their results are handled too.
          */
         private void runPhase(boolean[] started, boolean reverse, BooleanSupplier go, IntPredicate startable,
@@ -255,15 +256,36 @@ final class SagaProcessor implements TransProcessor {
             int inflight = 0;
             try {
                 while (go.getAsBoolean() && e.now().isBefore(deadline)) {
+                    int first = -1;
+                    int startedNow = 0;
                     for (int i = 0; i < n; i++) {
                         int k = reverse ? n - 1 - i : i;
                         if (!started[k] && startable.test(k)) {
                             // the lease must outlast this call: checked (and renewed) here, on the pass thread
                             e.ensureLease(p, e.requestTimeout(p));
                             started[k] = true;
-                            inflight++;
-                            start(done, k, rowOf.apply(k));
+                            if (inflight == 0 && startedNow == 0) {
+                                first = k; // held back: if it stays the only call, it runs on this thread
+                            } else {
+                                if (first >= 0) {
+                                    inflight++;
+                                    start(done, first, rowOf.apply(first));
+                                    first = -1;
+                                }
+                                inflight++;
+                                start(done, k, rowOf.apply(k));
+                            }
+                            startedNow++;
                         }
+                    }
+                    if (first >= 0) {
+                        // the only call in flight (a sequential saga's next step): no thread of its own, no hand-over;
+                        // it ends within the request timeout like any call, which the lease covers
+                        onDone.accept(new Done(first, e.execBranchQuietly(p, rowOf.apply(first))));
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw DtmException.error("interrupted while processing " + p.gid());
+                        }
+                        continue;
                     }
                     if (inflight == 0) {
                         return;
