@@ -8,8 +8,8 @@ package io.jdtm.server.config;
  * @param timeoutToFail {@code TimeoutToFail}: default timeout of msg/tcc/xa
  * @param retryInterval {@code RetryInterval}: base retry interval and the poller's lease
  * @param requestTimeout {@code RequestTimeout}: TM to RM call timeout
- * @param updateBranchSync {@code UpdateBranchSync}: jdtm always writes branch status synchronously; kept for
- *     compatibility
+ * @param updateBranchSync {@code UpdateBranchSync}: 1 (default) writes each branch status as its call ends; 0
+ *     defers it to the pass's next status change or its end (spec §6.13, docs/configuration.md)
  * @param timeZoneOffset {@code TimeZoneOffset}: hours; empty string = the process zone
  * @param configUpdateInterval {@code ConfigUpdateInterval}: topic cache refresh
  * @param alertRetryLimit {@code AlertRetryLimit}

@@ -71,6 +71,23 @@ public interface TransStore extends AutoCloseable {
     TransGlobal changeStatus(String gid, StatusChange change);
 
     /**
+     * {@link #changeStatus(String, StatusChange)} that also writes the status, update_time and finish_time of
+     * existing branch rows, as {@link #updateBranches} does: the branch statuses a pass deferred
+     * ({@code UpdateBranchSync: 0}). Engines write both in one atomic change; this default makes two writes,
+     * branches first (a crash between them leaves branch statuses without the status change, which a later pass
+     * makes).
+     *
+     * @throws NotFoundException when the gid is missing or its status is not {@code change.from()}; then nothing
+     *         is written
+     */
+    default TransGlobal changeStatus(String gid, StatusChange change, List<TransBranch> branches) {
+        if (!branches.isEmpty()) {
+            updateBranches(gid, change.from(), branches);
+        }
+        return changeStatus(gid, change);
+    }
+
+    /**
      * The prefix of every {@code owner} value that holds a lease: a pass (or a poller claim) owns the transaction
      * while {@code owner} starts with this prefix and {@code next_cron_time} is after now. Any other owner value
      * (empty, DTM's own poller tokens, claims of jdtm before 0.2) holds no lease.

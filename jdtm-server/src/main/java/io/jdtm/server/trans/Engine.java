@@ -1,5 +1,6 @@
 package io.jdtm.server.trans;
 
+import io.jdtm.server.store.StoreException;
 import io.jdtm.protocol.BranchStatus;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.Outcome;
@@ -168,6 +169,43 @@ final class Engine {
         }
     }
 
+    /**
+     * Whether a pass over {@code g} defers its branch-status writes ({@code UpdateBranchSync: 0}, spec §6.13): as
+     * in DTM, for every transaction but sagas that are concurrent or have a timeout_to_fail. A deferred status is
+     * written with the pass's next status change, in the same atomic write ({@link TransStore#changeStatus(String,
+     * StatusChange, List)}), or at the latest when the pass ends ({@link #flushDeferred}); a crash before then
+     * loses it, and the transaction's next pass calls that branch again (at-least-once, like every retry).
+     */
+    boolean defersBranchWrites(TransGlobal g) {
+        if (config.updateBranchSync() != 0) {
+            return false;
+        }
+        if (g.transType() == TransType.SAGA) {
+            return g.options().timeoutToFail() <= 0 && !SagaConfig.concurrent(g.customData());
+        }
+        return true;
+    }
+
+    /**
+     * Writes the branch statuses the pass deferred and has not written with a status change, before it ends. A
+     * lost lease or a status changed under the pass drops them: whoever drives the transaction next calls those
+     * branches again.
+     */
+    void flushDeferred(Pass p) {
+        List<TransBranch> left = p.takeDeferred();
+        if (left.isEmpty() || p.lost()) {
+            return;
+        }
+        try {
+            store.updateBranches(p.gid(), p.status(), left);
+        } catch (NotFoundException e) {
+            p.markLost();
+            log.debug("{}: deferred branch statuses not written, the status is no longer {}", p.gid(), p.status());
+        } catch (StoreException e) {
+            log.debug("{}: deferred branch statuses not written: {}", p.gid(), e.getMessage());
+        }
+    }
+
     /** The wall-clock limit of one saga phase: RequestTimeout + 2 seconds. */
     Duration phaseLimit(Pass p) {
         return requestTimeout(p).plusSeconds(2);
@@ -187,7 +225,8 @@ final class Engine {
         Transitions.check(from, to);
         ensureLease(p, Duration.ZERO);
         try {
-            TransGlobal after = store.changeStatus(p.gid(), new StatusChange(from, to, reason, result, now()));
+            TransGlobal after = store.changeStatus(p.gid(), new StatusChange(from, to, reason, result, now()),
+                    p.takeDeferred());
             // keep the pass's own options (a submit-after-prepare pass runs with the request's options)
             p.global(after.withOptions(p.options()).withCustomData(p.global().customData())
                     .withCreateTime(p.global().createTime()));
@@ -210,7 +249,9 @@ final class Engine {
             case FAILURE -> sagaAction ? BranchStatus.FAILED : null;
             default -> null;
         };
-        if (newStatus != null) {
+        if (newStatus != null && p.defersBranchWrites()) {
+            p.defer(b.withStatus(newStatus, now()));
+        } else if (newStatus != null) {
             try {
                 store.updateBranches(p.gid(), p.status(), List.of(b.withStatus(newStatus, now())));
             } catch (NotFoundException e) {

@@ -4,6 +4,7 @@ import io.jdtm.protocol.Outcome;
 import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.store.Attempt;
+import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.tracing.Tracing;
 import java.time.Instant;
@@ -34,6 +35,10 @@ final class Pass {
     private volatile Tracing.PassSpan trace = Tracing.PassSpan.NONE;
     /** The branch calls of this pass, in the order they ended; recorded when the pass ends. */
     private final List<Attempt> attempts = new ArrayList<>();
+    /** Whether branch statuses wait for the pass's next write ({@code UpdateBranchSync: 0}, see {@link Engine}). */
+    private boolean deferBranchWrites;
+    /** Branch statuses decided by this pass and not written yet; only when {@link #deferBranchWrites}. */
+    private final List<TransBranch> deferred = new ArrayList<>();
 
     Pass(TransGlobal global, Instant start, String token, Instant leaseUntil) {
         this.global = global;
@@ -160,6 +165,29 @@ final class Pass {
             boolean failed = a.outcome() != Outcome.SUCCESS;
             out.add(failed && retries ? a.withRetry(nextCronTime(), interval) : a);
         }
+        return out;
+    }
+
+    synchronized boolean defersBranchWrites() {
+        return deferBranchWrites;
+    }
+
+    synchronized void deferBranchWrites(boolean defer) {
+        this.deferBranchWrites = defer;
+    }
+
+    /** Keeps a branch status for the pass's next write. */
+    synchronized void defer(TransBranch b) {
+        deferred.add(b);
+    }
+
+    /** The deferred branch statuses, oldest first; the pass no longer holds them. */
+    synchronized List<TransBranch> takeDeferred() {
+        if (deferred.isEmpty()) {
+            return List.of();
+        }
+        List<TransBranch> out = List.copyOf(deferred);
+        deferred.clear();
         return out;
     }
 }

@@ -222,6 +222,7 @@ final class Passes {
     /** One pass under the lease {@code token}, then the release of the lease with the schedule it decided. */
     private Result runOne(Slot slot, TransGlobal g, List<TransBranch> branches, String token) {
         Pass p = new Pass(g, e.now(), token, g.nextCronTime());
+        p.deferBranchWrites(e.defersBranchWrites(g));
         slot.current = p;
         p.trace(e.tracing.startPass(g.gid(), g.transType().wire(), g.extData()));
         RuntimeException error = null;
@@ -244,6 +245,7 @@ final class Passes {
         } catch (RuntimeException ex) {
             error = ex;
         } finally {
+            e.flushDeferred(p);
             e.metrics.transaction(g.transType().wire(), ok,
                     Duration.between(g.createTime(), e.now()).toMillis() / 1000.0);
             release(p);

@@ -22,6 +22,22 @@ record SagaConfig(boolean concurrent, Map<Integer, List<Integer>> orders, Map<In
      *
      * @throws IllegalArgumentException naming what is wrong
      */
+    /**
+     * Whether {@code custom_data} asks for a concurrent saga, without checking the rest of it; a document that does
+     * not parse counts as concurrent (the answer that asks the least of the caller's shortcuts).
+     */
+    static boolean concurrent(String customData) {
+        if (customData == null || customData.isBlank()) {
+            return false;
+        }
+        try {
+            JsonNode root = DtmJson.mapper().readTree(customData);
+            return root == null || !root.isObject() || root.path("concurrent").asBoolean(false);
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     static SagaConfig parse(String customData, int steps) {
         if (customData == null || customData.isBlank()) {
             return SEQUENTIAL;
