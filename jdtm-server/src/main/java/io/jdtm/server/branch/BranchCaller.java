@@ -1,5 +1,7 @@
 package io.jdtm.server.branch;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.Outcome;
 import io.jdtm.server.security.BranchTls;
@@ -23,6 +25,7 @@ public final class BranchCaller implements AutoCloseable {
     private final HttpBranchTransport http;
     private final BranchTransport grpc;
     private final DestinationPolicy policy;
+    private final Cache<Verdict, Optional<String>> verdicts = CacheBuilder.newBuilder().maximumSize(4096).build();
 
     /** With the JDK's trust, plaintext gRPC, and the default destination policy (everything but cloud metadata). */
     public BranchCaller(Duration connectTimeout, boolean dockerRewrite, String grpcServiceConfig) {
@@ -91,9 +94,21 @@ public final class BranchCaller implements AutoCloseable {
         }
     }
 
+    /**
+     * The policy's verdict on a URL, remembered: it depends on nothing but the URL, the protocol and the policy
+     * (no DNS), and every call of a branch asks it again. A URL that does not parse is not remembered.
+     */
     private Optional<String> destinationRefusal(String url, String protocol) {
-        return policy.refusal(BranchUrls.parse(url, protocol));
+        Verdict key = new Verdict(url, protocol);
+        Optional<String> known = verdicts.getIfPresent(key);
+        if (known == null) {
+            known = policy.refusal(BranchUrls.parse(url, protocol));
+            verdicts.put(key, known);
+        }
+        return known;
     }
+
+    private record Verdict(String url, String protocol) {}
 
     /**
      * Checks a transaction's {@code branch_headers} (see {@link BranchUrls#checkHeader}).
