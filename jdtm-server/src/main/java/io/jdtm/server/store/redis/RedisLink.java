@@ -36,8 +36,8 @@ import java.util.concurrent.TimeUnit;
  * interfaces both share, plus the optional {@code WAIT} after each write ({@code Store.RedisWaitReplicas}).
  *
  * <p>Outages fail fast, as {@link RedisTransStore} documents: commands wait at most {@link #COMMAND_TIMEOUT},
- * commands issued while a node is disconnected are rejected, reconnects retry at least every
- * {@link #MAX_RECONNECT_DELAY}. A cluster connection also refreshes its view of the cluster every
+ * commands issued while the node is disconnected are rejected (on a cluster they wait for the timeout instead),
+ * reconnects retry at least every {@link #MAX_RECONNECT_DELAY}. A cluster connection also refreshes its view of the cluster every
  * {@link #TOPOLOGY_REFRESH} and as soon as a redirect or failing reconnects suggest a failover.
  *
  * <p>Thread-safe: one multiplexed connection (per node) serves every caller.
@@ -117,7 +117,10 @@ final class RedisLink implements AutoCloseable {
         RedisClusterClient client = RedisClusterClient.create(resources, uris);
         client.setOptions(ClusterClientOptions.builder()
                 .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                // REJECT_COMMANDS would also reject commands to a node whose connection is still being opened
+                // (the cluster client connects to each node on first use); a command to a node that is down waits
+                // for COMMAND_TIMEOUT instead of failing at once
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         .enablePeriodicRefresh(TOPOLOGY_REFRESH)

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 
@@ -25,17 +26,20 @@ import java.util.zip.CRC32;
  * shard is {@code crc32(gid) mod} {@value #CLUSTER_SHARDS}; a KV row's is that of its category, so one category's
  * listing is one shard's index. The tag comes first in every key, so braces in a gid never choose the slot.
  *
- * <p>Immutable and thread-safe.
+ * <p>Thread-safe; immutable but for the id clock.
  */
 final class RedisShards {
     /** Shards of a cluster store. Changing it moves every transaction to another key: it is not a setting. */
     static final int CLUSTER_SHARDS = 16;
 
     /**
-     * The epoch of cluster ids, 2026-01-01T00:00:00Z in ms. A cluster id is {@code v * shards + shard} with
-     * {@code v = max(previous v + 1, ms since this epoch)}: unique across shards and ordered by creation time to the
-     * millisecond, and small enough (below 10^14 for about two centuries) that Redis's cjson, which writes 14
-     * significant digits, keeps it exact.
+     * The epoch of cluster ids, 2026-01-01T00:00:00Z in ms. A cluster id is {@code v * shards + shard}, where
+     * {@code v = max(the shard's previous v + 1, t)} and {@code t} is this process's id clock: milliseconds since
+     * this epoch, moved on by at least 1 per id. So ids are unique across shards and processes, strictly increasing
+     * in the order one process creates them, ordered by creation time to the millisecond across processes (a process
+     * creating more than 1000 rows a second runs its id clock ahead of the wall clock, which only blurs that
+     * order), and small enough (below 10^14 for about two centuries) that Redis's cjson, which writes 14 significant
+     * digits, keeps them exact.
      */
     static final long ID_EPOCH_MS = 1_767_225_600_000L;
 
@@ -110,6 +114,7 @@ final class RedisShards {
     private final boolean cluster;
     private final Set<String> prefixes;
     private final String base;
+    private final AtomicLong idClock = new AtomicLong(Long.MIN_VALUE / 2);
 
     private RedisShards(List<Shard> shards, boolean cluster, String base) {
         this.base = base;
@@ -191,7 +196,11 @@ final class RedisShards {
      * {@code <shards>:<shard>:<ms since ID_EPOCH_MS>} (see {@link #ID_EPOCH_MS}).
      */
     String idSpec(Shard shard, long nowMs) {
-        return cluster ? shards.size() + ":" + shard.index() + ":" + (nowMs - ID_EPOCH_MS) : "";
+        if (!cluster) {
+            return "";
+        }
+        long t = idClock.updateAndGet(last -> Math.max(last + 1, nowMs - ID_EPOCH_MS));
+        return shards.size() + ":" + shard.index() + ":" + t;
     }
 
     private int hash(String s) {
