@@ -10,6 +10,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
@@ -28,7 +29,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The Redis engine's connection: one node ({@link RedisClient}) or a Redis Cluster ({@link RedisClusterClient}, which
@@ -214,6 +217,25 @@ final class RedisLink implements AutoCloseable {
                 || m.startsWith("ASK") || m.startsWith("MASTERDOWN") || m.startsWith("READONLY")
                 || m.startsWith("Cannot determine a partition");
         return unavailable ? new StoreUnavailableException(message, e) : new StoreException(message, e);
+    }
+
+    /** The answers of commands sent at once (one per shard), in order; failures mapped as {@link #failure}. */
+    <T> List<T> awaitAll(List<RedisFuture<T>> futures) {
+        List<T> out = new ArrayList<>(futures.size());
+        for (RedisFuture<T> f : futures) {
+            try {
+                out.add(f.get(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreUnavailableException("interrupted while waiting for redis", e);
+            } catch (TimeoutException e) {
+                throw new StoreUnavailableException("redis did not answer within " + COMMAND_TIMEOUT, e);
+            } catch (ExecutionException e) {
+                RedisException cause = e.getCause() instanceof RedisException r ? r : new RedisException(e.getCause());
+                throw failure("redis: " + cause.getMessage(), cause);
+            }
+        }
+        return out;
     }
 
     RedisClusterCommands<String, String> sync() {

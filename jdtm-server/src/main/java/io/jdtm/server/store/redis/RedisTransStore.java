@@ -22,7 +22,6 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
@@ -37,7 +36,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -46,9 +44,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -446,44 +441,12 @@ public final class RedisTransStore implements TransStore {
             return claimIn(shards.all().get(0), rest, limit, now);
         }
         List<Shard> all = shards.all();
-        List<List<ScoredValue<String>>> peeks = awaitAll(all.stream()
+        List<List<ScoredValue<String>>> peeks = link.awaitAll(all.stream()
                 .map(sh -> link.async().zrangebyscoreWithScores(sh.u(),
                         Range.create(Double.NEGATIVE_INFINITY, Double.parseDouble(due)), Limit.create(0, limit)))
                 .toList());
-        record Due(double score, int shard, String gid) {}
-        List<Due> dues = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) {
-            for (ScoredValue<String> v : peeks.get(i)) {
-                dues.add(new Due(v.getScore(), i, v.getValue()));
-            }
-        }
-        dues.sort(Comparator.comparingDouble(Due::score).thenComparing(Due::gid));
-        int[] share = new int[all.size()];
-        Map<String, Double> order = new HashMap<>();
-        for (Due d : dues.subList(0, Math.min(limit, dues.size()))) {
-            share[d.shard()]++;
-        }
-        dues.forEach(d -> order.putIfAbsent(d.gid(), d.score()));
-        List<TransGlobal> out = new ArrayList<>();
-        int[] got = new int[all.size()];
-        for (int i = 0; i < all.size(); i++) {
-            if (share[i] > 0) {
-                List<TransGlobal> claimed = claimIn(all.get(i), rest, share[i], now);
-                got[i] = claimed.size();
-                out.addAll(claimed);
-            }
-        }
-        int start = Math.floorMod(nextShard.getAndIncrement(), all.size());
-        for (int k = 0; k < all.size() && out.size() < limit; k++) {
-            int i = (start + k) % all.size();
-            if (peeks.get(i).size() > got[i]) { // candidates left there (leased, or beyond its share)
-                List<TransGlobal> claimed = claimIn(all.get(i), rest, limit - out.size(), now);
-                got[i] += claimed.size();
-                out.addAll(claimed);
-            }
-        }
-        out.sort(Comparator.comparingDouble(g -> order.getOrDefault(g.gid(), Double.POSITIVE_INFINITY)));
-        return out;
+        return RedisShardClaim.claim(all, peeks, limit, nextShard.getAndIncrement(),
+                (sh, n) -> claimIn(sh, rest, n, now));
     }
 
     private List<TransGlobal> claimIn(Shard sh, List<String> rest, int limit, Instant now) {
@@ -713,25 +676,6 @@ public final class RedisTransStore implements TransStore {
         } catch (RedisException e) {
             throw link.failure("redis: " + e.getMessage(), e);
         }
-    }
-
-    /** The answers of commands sent at once (one per shard), in order. */
-    private <T> List<T> awaitAll(List<RedisFuture<T>> futures) {
-        List<T> out = new ArrayList<>(futures.size());
-        for (RedisFuture<T> f : futures) {
-            try {
-                out.add(f.get(RedisLink.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreUnavailableException("interrupted while waiting for redis", e);
-            } catch (TimeoutException e) {
-                throw new StoreUnavailableException("redis did not answer within " + RedisLink.COMMAND_TIMEOUT, e);
-            } catch (ExecutionException e) {
-                RedisException cause = e.getCause() instanceof RedisException r ? r : new RedisException(e.getCause());
-                throw link.failure("redis: " + cause.getMessage(), cause);
-            }
-        }
-        return out;
     }
 
     private long ttl(TransStatus status) {
