@@ -138,6 +138,24 @@ class RedisClusterLayoutTest {
         assertThat(store.findGlobal("spread-7").orElseThrow().id()).isEqualTo(inOrder.get(7));
     }
 
+    @Test
+    void oneSeedNodeWithTheClusterFlagFindsTheWholeCluster() {
+        StoreConfig oneSeed = new StoreConfig("redis", "127.0.0.1", cfg.port(), "", "", cfg.db(), cfg.schema(), 1, 1,
+                5, cfg.dataExpire(), cfg.finishedDataExpire(), cfg.redisPrefix(), cfg.dataDir(), 0, "true", 0, 1000);
+        RedisShards shards = RedisShards.cluster(cfg.redisPrefix());
+        try (RedisTransStore s = RedisTransStore.open(oneSeed)) {
+            for (int i = 0; i < 40; i++) {
+                s.saveNew(global("seed-" + i, NOW), List.of());
+            }
+            assertThat(s.toString()).contains("redis-cluster://127.0.0.1:" + cfg.port());
+        }
+        // written through the other store, in cluster layout, on every master
+        assertThat(store.findGlobal("seed-7")).isPresent();
+        assertThat(redis.exists(shards.of("seed-7").g("seed-7"))).isEqualTo(1);
+        assertThat(java.util.stream.IntStream.range(0, 40).mapToObj(i -> masterOf(shards.of("seed-" + i).slot()))
+                .distinct()).hasSize(3);
+    }
+
     private Set<String> masters() {
         return conn.getPartitions().stream().filter(n -> n.is(RedisClusterNode.NodeFlag.UPSTREAM))
                 .filter(n -> !n.getSlots().isEmpty()).map(RedisClusterNode::getNodeId).collect(Collectors.toSet());
