@@ -4,8 +4,9 @@ package io.jdtm.server.store.redis;
  * The Lua scripts of {@link RedisTransStore}. Redis runs each script atomically, so every multi-key change (a
  * status check and the write it guards, a row and its indexes) happens as one step. Failures the contract names
  * come back as error replies {@code NOT_FOUND} / {@code UNIQUE_CONFLICT}. Keys a script derives at run time (the
- * poller's candidates) are built from the prefix; with a hash-tag prefix such as DTM's {@code {a}} they all live in
- * the slot of the declared keys.
+ * poller's candidates) are built from the prefix passed in (the store's, or on a cluster the shard's); it is a
+ * hash tag, such as DTM's {@code {a}}, so they all live in the slot of the declared keys. Scripts that allocate ids
+ * take an id spec (see {@code next_id}): DTM's INCR on one node, ids unique across shards on a cluster.
  */
 final class RedisScripts {
     private RedisScripts() {}

@@ -72,16 +72,17 @@ import org.slf4j.LoggerFactory;
  * does.
  *
  * <p><b>Durability.</b> A method returns when Redis acknowledged the script; whether that survives a Redis crash
- * is Redis's persistence setting ({@code appendonly yes}, {@code appendfsync always|everysec}).
+ * is Redis's persistence setting ({@code appendonly yes}, {@code appendfsync always|everysec}), whether it
+ * survives a failover to a replica is {@code Store.RedisWaitReplicas} (docs/storage.md, "Durability on failover").
  *
  * <p><b>Retention.</b> Rows expire after {@code Store.DataExpire} seconds (refreshed on each write) and after
  * {@code Store.FinishedDataExpire} once finished; 0 disables the expiry. {@link #deleteFinishedBefore} deletes
  * finished rows (and the index entries of expired ones) through the retention index.
  *
  * <p><b>Outages.</b> Commands fail fast while Redis is unreachable ({@link StoreUnavailableException}): a command
- * waits at most {@link RedisLink#COMMAND_TIMEOUT}, commands issued while disconnected are rejected at once, and commands in
- * flight when the connection drops fail instead of being re-sent after the reconnect (a write may or may not have
- * been applied; its caller was told it failed). The connection reconnects by itself, retrying at least every
+ * waits at most {@link RedisLink#COMMAND_TIMEOUT}, commands issued while disconnected are rejected at once (on a
+ * cluster they wait for the timeout), and commands in flight when the connection drops fail instead of being re-sent
+ * after the reconnect (a write may or may not have been applied; its caller was told it failed). The connection reconnects by itself, retrying at least every
  * {@link RedisLink#MAX_RECONNECT_DELAY}.
  *
  * <p><b>Redis Cluster.</b> With {@code Store.RedisCluster: true} or several hosts in {@code Store.Host}, the same
