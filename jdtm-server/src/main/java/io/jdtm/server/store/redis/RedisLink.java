@@ -40,8 +40,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Outages fail fast, as {@link RedisTransStore} documents: commands wait at most {@link #COMMAND_TIMEOUT},
  * commands issued while the node is disconnected are rejected (on a cluster they wait for the timeout instead),
- * reconnects retry at least every {@link #MAX_RECONNECT_DELAY}. A cluster connection also refreshes its view of the cluster every
- * {@link #TOPOLOGY_REFRESH} and as soon as a redirect or failing reconnects suggest a failover.
+ * reconnects retry at least every {@link #MAX_RECONNECT_DELAY}. A cluster connection also refreshes its view of the
+ * cluster every {@link #TOPOLOGY_REFRESH} and as soon as a redirect or failing reconnects suggest a failover.
  *
  * <p>Thread-safe: one multiplexed connection (per node) serves every caller.
  */
@@ -109,8 +109,8 @@ final class RedisLink implements AutoCloseable {
                     .build());
             try {
                 StatefulRedisConnection<String, String> conn = client.connect();
-                return new RedisLink(resources, () -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)), conn, conn.sync(), conn.async(), null, replicas,
-                        waitMs, "redis://" + where + wait);
+                return new RedisLink(resources, () -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)), conn,
+                        conn.sync(), conn.async(), null, replicas, waitMs, "redis://" + where + wait);
             } catch (RedisException e) {
                 client.shutdown();
                 resources.shutdown();
@@ -134,8 +134,8 @@ final class RedisLink implements AutoCloseable {
                 .build());
         try {
             StatefulRedisClusterConnection<String, String> conn = client.connect();
-            return new RedisLink(resources, () -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)), conn, conn.sync(), conn.async(), conn, replicas,
-                    waitMs, "redis-cluster://" + where + wait);
+            return new RedisLink(resources, () -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)), conn,
+                    conn.sync(), conn.async(), conn, replicas, waitMs, "redis-cluster://" + where + wait);
         } catch (RedisException e) {
             client.shutdown();
             resources.shutdown();
@@ -156,7 +156,8 @@ final class RedisLink implements AutoCloseable {
             }
         }
         if (host.isEmpty() || port <= 0 || port > 65535) {
-            throw new IllegalArgumentException("Store.Host entry '" + entry + "' needs a host and a port (or Store.Port)");
+            throw new IllegalArgumentException(
+                    "Store.Host entry '" + entry + "' needs a host and a port (or Store.Port)");
         }
         RedisURI.Builder uri = RedisURI.builder().withHost(host).withPort(port).withTimeout(COMMAND_TIMEOUT);
         if (cfg.password() != null && !cfg.password().isEmpty()) {
@@ -170,10 +171,11 @@ final class RedisLink implements AutoCloseable {
     }
 
     /**
-     * Why {@link RedisTransStore#open} failed: a {@link StoreUnavailableException} when Redis could not be reached or is not ready
-     * (refused, reset, timed out, {@code LOADING}, {@code BUSY}: worth waiting for), a {@link StoreException} when it
-     * answered and refused us (wrong password or user, missing permission): waiting does not fix that. One line,
-     * with the innermost reason (Lettuce's own message is only "Unable to connect to host:port").
+     * Why {@link RedisTransStore#open} failed: a {@link StoreUnavailableException} when Redis could not be reached or
+     * is not ready (refused, reset, timed out, {@code LOADING}, {@code BUSY}: worth waiting for), a
+     * {@link StoreException} when it answered and refused us (wrong password or user, missing permission): waiting
+     * does not fix that. One line, with the innermost reason (Lettuce's own message is only "Unable to connect to
+     * host:port").
      */
     static StoreException openFailure(String what, RedisException e) {
         boolean refused = false;

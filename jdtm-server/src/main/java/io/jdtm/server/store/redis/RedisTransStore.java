@@ -82,8 +82,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Outages.</b> Commands fail fast while Redis is unreachable ({@link StoreUnavailableException}): a command
  * waits at most {@link RedisLink#COMMAND_TIMEOUT}, commands issued while disconnected are rejected at once (on a
  * cluster they wait for the timeout), and commands in flight when the connection drops fail instead of being re-sent
- * after the reconnect (a write may or may not have been applied; its caller was told it failed). The connection reconnects by itself, retrying at least every
- * {@link RedisLink#MAX_RECONNECT_DELAY}.
+ * after the reconnect (a write may or may not have been applied; its caller was told it failed). The connection
+ * reconnects by itself, retrying at least every {@link RedisLink#MAX_RECONNECT_DELAY}.
  *
  * <p><b>Redis Cluster.</b> With {@code Store.RedisCluster: true} or several hosts in {@code Store.Host}, the same
  * layout is kept in {@value RedisShards#CLUSTER_SHARDS} shards, each under a prefix that is a hash tag of its own

@@ -131,7 +131,8 @@ class RedisClusterLayoutTest {
         }
 
         assertThat(perMaster.keySet()).isEqualTo(masters());
-        assertThat(perMaster.values()).as("each master holds a fair part").allSatisfy(n -> assertThat(n).isGreaterThan(50));
+        assertThat(perMaster.values()).as("each master holds a fair part")
+                .allSatisfy(n -> assertThat(n).isGreaterThan(50));
         assertThat(ids).hasSize(300);
         assertThat(inOrder).as("one process's ids increase").isSorted();
         assertThat(inOrder.getLast()).as("exact in cjson's 14 digits").isLessThan(100_000_000_000_000L);
