@@ -77,7 +77,9 @@ class RedisClusterLayoutTest {
         }
 
         assertThat(shardsPerMaster.keySet()).isEqualTo(masters);
-        assertThat(shardsPerMaster.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(5));
+        // a master owning a third of the slots holds 4 of the 16 bands whole, and the tags of bands it shares with its
+        // neighbours fall on either side
+        assertThat(shardsPerMaster.values()).allSatisfy(n -> assertThat(n).isBetween(4, 6));
         // any prefix, including DTM's default with its braces, gets tags on every master
         for (String prefix : List.of("{a}", "x", "jdtm-prod", "p.1")) {
             assertThat(RedisShards.cluster(prefix).all().stream().map(sh -> masterOf(sh.slot())).distinct())
