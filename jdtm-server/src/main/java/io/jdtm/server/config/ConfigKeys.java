@@ -61,6 +61,9 @@ final class ConfigKeys {
             store("RedisPrefix", Kind.STRING, false, StoreConfig::redisPrefix),
             store("DataDir", Kind.STRING, true, StoreConfig::dataDir),
             store("Retention", Kind.LONG, true, StoreConfig::retention),
+            store("RedisCluster", Kind.STRING, true, StoreConfig::redisCluster),
+            store("RedisWaitReplicas", Kind.INT, true, StoreConfig::redisWaitReplicas),
+            store("RedisWaitTimeoutMs", Kind.LONG, true, StoreConfig::redisWaitTimeoutMs),
             top("TransCronInterval", Kind.LONG, false, ServerConfig::transCronInterval),
             top("TimeoutToFail", Kind.LONG, false, ServerConfig::timeoutToFail),
             top("RetryInterval", Kind.LONG, false, ServerConfig::retryInterval),
@@ -168,7 +171,10 @@ final class ConfigKeys {
                 lng(v, "Store.FinishedDataExpire"),
                 str(v, "Store.RedisPrefix"),
                 str(v, "Store.DataDir"),
-                lng(v, "Store.Retention"));
+                lng(v, "Store.Retention"),
+                str(v, "Store.RedisCluster"),
+                num(v, "Store.RedisWaitReplicas"),
+                lng(v, "Store.RedisWaitTimeoutMs"));
         return new ServerConfig(
                 store,
                 lng(v, "TransCronInterval"),

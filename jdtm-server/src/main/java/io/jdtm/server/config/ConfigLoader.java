@@ -343,6 +343,7 @@ public final class ConfigLoader {
         v.put("Auth.Metrics", c.auth().metrics().strip().toLowerCase(Locale.ROOT));
         v.put("BranchTls.Grpc", c.branchTls().grpc().strip().toLowerCase(Locale.ROOT));
         v.put("BranchPolicy.AllowMetadata", c.branchPolicy().allowMetadata().strip().toLowerCase(Locale.ROOT));
+        v.put("Store.RedisCluster", c.store().redisCluster().strip().toLowerCase(Locale.ROOT));
         v.put("Tracing.Enabled", c.tracing().enabled().strip().toLowerCase(Locale.ROOT));
         v.put("Tracing.Endpoint", c.tracing().endpoint().strip());
         v.put("Tracing.ServiceName", c.tracing().serviceName().strip());
@@ -393,6 +394,10 @@ public final class ConfigLoader {
         rules.atLeast("Store.DataExpire", st.dataExpire(), 0);
         rules.atLeast("Store.FinishedDataExpire", st.finishedDataExpire(), 0);
         rules.atLeast("Store.Retention", st.retention(), 0);
+        rules.check("Store.RedisCluster", StoreConfig.REDIS_CLUSTER_VALUES.contains(st.redisCluster()),
+                "must be one of " + String.join(", ", StoreConfig.REDIS_CLUSTER_VALUES));
+        rules.atLeast("Store.RedisWaitReplicas", st.redisWaitReplicas(), 0);
+        rules.atLeast("Store.RedisWaitTimeoutMs", st.redisWaitTimeoutMs(), 1);
         if (st.isEmbedded()) {
             rules.check("Store.DataDir", !st.dataDir().isBlank(), "must be set for the embedded store");
         }

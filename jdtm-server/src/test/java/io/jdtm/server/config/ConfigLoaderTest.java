@@ -564,4 +564,35 @@ class ConfigLoaderTest {
                 "Tracing.Endpoint must be empty or an http(s) URL, e.g. http://collector:4318 (got 'collector:4318' from "
                         + dir.resolve("conf.yml") + ":3)");
     }
+
+    // --- redis cluster ---------------------------------------------------------------------------------------------
+
+    @Test
+    void redisClusterKeysAreReadAndChecked() throws IOException {
+        ServerConfig c = load("""
+                Store:
+                  Driver: redis
+                  Host: 10.0.0.1:7001,10.0.0.2
+                  Port: 7000
+                  RedisCluster: 'True'
+                  RedisWaitReplicas: 1
+                  RedisWaitTimeoutMs: 250
+                """);
+        assertThat(c.store().isRedisCluster()).isTrue();
+        assertThat(c.store().redisWaitReplicas()).isEqualTo(1);
+        assertThat(c.store().redisWaitTimeoutMs()).isEqualTo(250);
+        assertThat(ServerConfig.defaults().store().isRedisCluster()).isFalse();
+        assertThat(ServerConfig.defaults().store().redisWaitReplicas()).isZero();
+
+        ConfigException e = rejected("""
+                Store:
+                  RedisCluster: maybe
+                  RedisWaitReplicas: -1
+                  RedisWaitTimeoutMs: 0
+                """);
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "Store.RedisCluster must be one of false, true (got 'maybe' from " + dir.resolve("conf.yml") + ":2)",
+                "Store.RedisWaitReplicas must not be negative (got -1 from " + dir.resolve("conf.yml") + ":3)",
+                "Store.RedisWaitTimeoutMs must be at least 1 (got 0 from " + dir.resolve("conf.yml") + ":4)");
+    }
 }

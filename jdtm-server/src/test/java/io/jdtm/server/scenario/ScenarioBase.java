@@ -60,7 +60,8 @@ abstract class ScenarioBase {
 
     /**
      * The store the scenarios run on: the embedded engine by default; {@code -Djdtm.test.store=postgres|mysql|redis}
-     * runs the same scenarios on that real server (one schema/prefix per JVM run).
+     * runs the same scenarios on that real server (one schema/prefix per JVM run), {@code redis-cluster} on a local
+     * 3+3 Redis Cluster the JVM starts (io.jdtm.server.store.LocalRedisCluster).
      */
     static StoreConfig storeConfig(Path dir) {
         String engine = System.getProperty("jdtm.test.store", "sqlite");

@@ -96,8 +96,8 @@ public final class Backends {
     }
 
     /**
-     * The config of a server engine ({@code postgres}, {@code mysql} or {@code redis}) for data named {@code name},
-     * after {@link #require}-ing its server.
+     * The config of a server engine ({@code postgres}, {@code mysql}, {@code redis}, or {@code redis-cluster}: the
+     * JVM's {@link LocalRedisCluster}) for data named {@code name}, after {@link #require}-ing its server.
      */
     public static StoreConfig server(String engine, String name) {
         return switch (engine) {
@@ -113,6 +113,7 @@ public final class Backends {
                 require("Redis", REDIS_PORT);
                 yield redis(name);
             }
+            case "redis-cluster" -> LocalRedisCluster.shared().config(name);
             default -> throw new IllegalArgumentException("'" + engine + "' is not a server engine");
         };
     }

@@ -55,9 +55,9 @@ class StoreFactoryServerEnginesTest {
                 5, 1, 1, "{a}", "d", 0);
         assertThatThrownBy(() -> StoreFactory.open(bad)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Store.Schema 'Bad-Schema'");
-        StoreConfig cluster = new StoreConfig("redis", "h1:1,h2:2", 6379, "", "", "dtm", "public", 1, 1, 5, 1, 1,
+        StoreConfig cluster = new StoreConfig("redis", "h1:x,h2:2", 6379, "", "", "dtm", "public", 1, 1, 5, 1, 1,
                 "{a}", "d", 0);
         assertThatThrownBy(() -> StoreFactory.open(cluster)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("cluster");
+                .hasMessageContaining("Store.Host entry 'h1:x'");
     }
 }

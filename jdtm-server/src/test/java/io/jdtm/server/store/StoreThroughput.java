@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A hand-run throughput probe, not a test: {@code writers} virtual threads each drive transactions through
  * saveNew (2 branches) + updateBranches + changeStatus(submitted → succeed) for a fixed time, and the rate of whole
- * transactions is printed. Usage: {@code StoreThroughput <postgres|mysql|redis> [writers] [seconds] [maxOpenConns]}.
+ * transactions is printed. Usage: {@code StoreThroughput <postgres|mysql|redis|redis-cluster|redis-cluster-wait>
+ * [writers] [seconds] [maxOpenConns]}; the cluster drivers start a local 3+3 {@link LocalRedisCluster} ({@code -wait}:
+ * with {@code Store.RedisWaitReplicas} 1).
  */
 public final class StoreThroughput {
     private StoreThroughput() {}
@@ -28,11 +30,14 @@ public final class StoreThroughput {
             case "postgres" -> Backends.postgres("jdtm_bench");
             case "mysql" -> Backends.mariadb("jdtm_bench");
             case "redis" -> Backends.redis("jb");
+            case "redis-cluster" -> LocalRedisCluster.shared().config("jb");
+            case "redis-cluster-wait" -> LocalRedisCluster.shared().config("jb").withRedisCluster(true, 1, 1000);
             default -> throw new IllegalArgumentException(driver);
         };
         StoreConfig cfg = new StoreConfig(base.driver(), base.host(), base.port(), base.user(), base.password(),
                 base.db(), base.schema(), conns, conns, base.connMaxLifeTime(), base.dataExpire(),
-                base.finishedDataExpire(), base.redisPrefix(), base.dataDir(), base.retention());
+                base.finishedDataExpire(), base.redisPrefix(), base.dataDir(), base.retention(), base.redisCluster(),
+                base.redisWaitReplicas(), base.redisWaitTimeoutMs());
         try (TransStore store = StoreFactory.open(cfg)) {
             store.reset();
             for (int round = 0; round < 2; round++) {

@@ -4,8 +4,9 @@ package io.jdtm.server.store.redis;
  * The Lua scripts of {@link RedisTransStore}. Redis runs each script atomically, so every multi-key change (a
  * status check and the write it guards, a row and its indexes) happens as one step. Failures the contract names
  * come back as error replies {@code NOT_FOUND} / {@code UNIQUE_CONFLICT}. Keys a script derives at run time (the
- * poller's candidates) are built from the prefix; with a hash-tag prefix such as DTM's {@code {a}} they all live in
- * the slot of the declared keys.
+ * poller's candidates) are built from the prefix passed in (the store's, or on a cluster the shard's); it is a
+ * hash tag, such as DTM's {@code {a}}, so they all live in the slot of the declared keys. Scripts that allocate ids
+ * take an id spec (see {@code next_id}): DTM's INCR on one node, ids unique across shards on a cluster.
  */
 final class RedisScripts {
     private RedisScripts() {}
@@ -21,6 +22,16 @@ final class RedisScripts {
               end
             end
             local function bkey(b) return b['branch_id'] .. '\\0' .. b['op'] end
+            -- The next id of counter k. One node (spec ''): DTM's INCR. A cluster (spec 'shards:shard:ms'): a value
+            -- v = max(previous v + 1, ms) kept in k, returned as v * shards + shard, so ids are unique across shards
+            -- and ordered by creation time (RedisShards.ID_EPOCH_MS).
+            local function next_id(k, spec)
+              if spec == '' then return redis.call('INCR', k) end
+              local n, shard, ms = string.match(spec, '^(%d+):(%d+):(%-?%d+)$')
+              local v = math.max((tonumber(redis.call('GET', k)) or 0) + 1, tonumber(ms))
+              redis.call('SET', k, string.format('%d', v))
+              return v * tonumber(n) + tonumber(shard)
+            end
             -- A row's json with its id set. The server writes "id" first, so the common case is a splice with no
             -- decode; anything else goes through cjson.
             local function with_id(json, id)
@@ -43,11 +54,11 @@ final class RedisScripts {
 
     /**
      * KEYS g, b, s, u, a, f, seq_g, seq_b. ARGV gid, global json, status, poll score ('' = none), ttl,
-     * finished ('1'/'0'), update ms, branch jsons... Returns the new id.
+     * finished ('1'/'0'), update ms, id spec (see next_id), branch jsons... Returns the new id.
      */
     static final String SAVE_NEW = PRELUDE + """
             if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('UNIQUE_CONFLICT') end
-            local id = redis.call('INCR', KEYS[7])
+            local id = next_id(KEYS[7], ARGV[8])
             redis.call('SET', KEYS[1], with_id(ARGV[2], id))
             redis.call('SET', KEYS[3], ARGV[3])
             if ARGV[6] == '1' then
@@ -56,27 +67,27 @@ final class RedisScripts {
               redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
             end
             redis.call('ZADD', KEYS[5], id, ARGV[1])
-            for i = 8, #ARGV do
-              redis.call('RPUSH', KEYS[2], with_id(ARGV[i], redis.call('INCR', KEYS[8])))
+            for i = 9, #ARGV do
+              redis.call('RPUSH', KEYS[2], with_id(ARGV[i], next_id(KEYS[8], ARGV[8])))
             end
             expire({KEYS[1], KEYS[2], KEYS[3]}, tonumber(ARGV[5]))
             return id
             """;
 
-    /** KEYS g, b, s, seq_b. ARGV expected status, ttl, branch jsons... Returns how many were appended. */
+    /** KEYS g, b, s, seq_b. ARGV expected status, ttl, id spec, branch jsons... Returns how many were appended. */
     static final String APPEND_BRANCHES = PRELUDE + """
             if redis.call('GET', KEYS[3]) ~= ARGV[1] then return redis.error_reply('NOT_FOUND') end
             local seen = {}
             for _, e in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do seen[bkey(cjson.decode(e))] = true end
             local new = {}
-            for i = 3, #ARGV do
+            for i = 4, #ARGV do
               local b = cjson.decode(ARGV[i])
               if seen[bkey(b)] then return redis.error_reply('UNIQUE_CONFLICT') end
               seen[bkey(b)] = true
               new[#new + 1] = b
             end
             for _, b in ipairs(new) do
-              b['id'] = redis.call('INCR', KEYS[4])
+              b['id'] = next_id(KEYS[4], ARGV[3])
               redis.call('RPUSH', KEYS[2], cjson.encode(b))
             end
             expire({KEYS[1], KEYS[2], KEYS[3]}, tonumber(ARGV[2]))
@@ -394,10 +405,10 @@ final class RedisScripts {
             return 1
             """;
 
-    /** KEYS kv, kvi, kvc, seq_kv. ARGV json, key, cat. */
-    static final String CREATE_KV = """
+    /** KEYS kv, kvi, kvc, seq_kv. ARGV json, key, cat, id spec. */
+    static final String CREATE_KV = PRELUDE + """
             if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('UNIQUE_CONFLICT') end
-            local id = redis.call('INCR', KEYS[4])
+            local id = next_id(KEYS[4], ARGV[4])
             local r = cjson.decode(ARGV[1])
             r['id'] = id
             redis.call('SET', KEYS[1], cjson.encode(r))

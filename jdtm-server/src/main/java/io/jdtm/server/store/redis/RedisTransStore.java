@@ -15,30 +15,20 @@ import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.store.UniqueConflictException;
-import io.lettuce.core.ClientOptions;
+import io.jdtm.server.store.redis.RedisShards.Shard;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisBusyException;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
-import java.io.IOException;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -46,17 +36,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,31 +72,34 @@ import org.slf4j.LoggerFactory;
  * does.
  *
  * <p><b>Durability.</b> A method returns when Redis acknowledged the script; whether that survives a Redis crash
- * is Redis's persistence setting ({@code appendonly yes}, {@code appendfsync always|everysec}).
+ * is Redis's persistence setting ({@code appendonly yes}, {@code appendfsync always|everysec}), whether it
+ * survives a failover to a replica is {@code Store.RedisWaitReplicas} (docs/storage.md, "Durability on failover").
  *
  * <p><b>Retention.</b> Rows expire after {@code Store.DataExpire} seconds (refreshed on each write) and after
  * {@code Store.FinishedDataExpire} once finished; 0 disables the expiry. {@link #deleteFinishedBefore} deletes
  * finished rows (and the index entries of expired ones) through the retention index.
  *
  * <p><b>Outages.</b> Commands fail fast while Redis is unreachable ({@link StoreUnavailableException}): a command
- * waits at most {@link #COMMAND_TIMEOUT}, commands issued while disconnected are rejected at once, and commands in
- * flight when the connection drops fail instead of being re-sent after the reconnect (a write may or may not have
- * been applied; its caller was told it failed). The connection reconnects by itself, retrying at least every
- * {@link #MAX_RECONNECT_DELAY}.
+ * waits at most {@link RedisLink#COMMAND_TIMEOUT}, commands issued while disconnected are rejected at once (on a
+ * cluster they wait for the timeout), and commands in flight when the connection drops fail instead of being re-sent
+ * after the reconnect (a write may or may not have been applied; its caller was told it failed). The connection
+ * reconnects by itself, retrying at least every {@link RedisLink#MAX_RECONNECT_DELAY}.
  *
- * <p>Thread-safe: one multiplexed Lettuce connection serves every caller. Single Redis node (or a proxy that
- * routes by hash tag); Redis Cluster client mode is not supported.
+ * <p><b>Redis Cluster.</b> With {@code Store.RedisCluster: true} or several hosts in {@code Store.Host}, the same
+ * layout is kept in {@value RedisShards#CLUSTER_SHARDS} shards, each under a prefix that is a hash tag of its own
+ * ({@link RedisShards}): a transaction lives in the shard of its gid together with the index entries that point at
+ * it, so every script still touches one slot. Work that spans transactions walks every shard: the claim takes the
+ * oldest due rows over all shards, the listing merges the shards' pages by id (unique across shards), the reset,
+ * retention and counts visit each shard. {@code Store.RedisWaitReplicas} makes every write wait for replica
+ * acknowledgements ({@link RedisLink#awaitReplicas}).
+ *
+ * <p>Thread-safe: one multiplexed Lettuce connection (per node) serves every caller.
  */
 public final class RedisTransStore implements TransStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisTransStore.class);
     private static final int SCAN_BATCH = 100;
     /** Attempts kept per transaction (the newest); older ones are trimmed. */
     static final int MAX_ATTEMPTS = 1000;
-    /** Longest wait for one command's answer. */
-    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    /** Reconnect attempts back off up to this (Lettuce's default is 30 s, too slow to notice a restarted Redis). */
-    static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
     /**
      * How many rows under a live lease one claim or reset walks past before it gives up. Such rows are the passes
      * in flight, met only by a look-ahead or a reset: each costs the script a GET and a decode, so this bounds the
@@ -113,105 +107,54 @@ public final class RedisTransStore implements TransStore {
      */
     static final int LEASED_SKIPS = 1000;
 
-    private final ClientResources resources;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisCommands<String, String> redis;
-    private final String p;
+    private final RedisLink link;
+    private final RedisClusterCommands<String, String> redis;
+    private final RedisShards shards;
     private final long dataExpire;
     private final long finishedExpire;
     private final String description;
+    /** Where the next walk over the shards starts, so no shard is always served last. */
+    private final AtomicInteger nextShard = new AtomicInteger();
 
-    private RedisTransStore(ClientResources resources, RedisClient client,
-            StatefulRedisConnection<String, String> connection, String prefix, long dataExpire, long finishedExpire,
+    private RedisTransStore(RedisLink link, RedisShards shards, long dataExpire, long finishedExpire,
             String description) {
-        this.resources = resources;
-        this.client = client;
-        this.connection = connection;
-        this.redis = connection.sync();
-        this.p = prefix;
+        this.link = link;
+        this.redis = link.sync();
+        this.shards = shards;
         this.dataExpire = dataExpire;
         this.finishedExpire = finishedExpire;
         this.description = description;
     }
 
     /**
-     * Connects to {@code Store.Host:Store.Port} (with {@code Store.User}/{@code Store.Password} when set).
+     * Connects to {@code Store.Host:Store.Port} (with {@code Store.User}/{@code Store.Password} when set), or to the
+     * Redis Cluster whose seed nodes {@code Store.Host} names (see {@link RedisLink#open}).
      *
-     * @throws IllegalArgumentException when the host names several nodes (cluster mode) or the port is missing
+     * @throws IllegalArgumentException when the host or port is missing, or a cluster prefix is empty without braces
      * @throws StoreUnavailableException when Redis cannot be reached or is still loading: the same call may
      *         succeed later
      * @throws StoreException when Redis refused the connection (credentials)
      */
     public static RedisTransStore open(StoreConfig cfg) {
         Objects.requireNonNull(cfg, "cfg");
-        String host = cfg.host() == null ? "" : cfg.host();
+        String host = cfg.host() == null ? "" : cfg.host().strip();
         if (host.isEmpty() || cfg.port() <= 0) {
             throw new IllegalArgumentException("Store.Host and Store.Port are required for redis");
         }
-        if (host.contains(",")) {
-            throw new IllegalArgumentException("Store.Host '" + host + "' names several redis nodes (cluster mode),"
-                    + " which this jdtm does not support; use one node or a proxy");
-        }
         String prefix = cfg.redisPrefix() == null || cfg.redisPrefix().isEmpty() ? "{a}" : cfg.redisPrefix();
-        RedisURI.Builder uri = RedisURI.builder().withHost(host).withPort(cfg.port())
-                .withTimeout(COMMAND_TIMEOUT);
-        if (cfg.password() != null && !cfg.password().isEmpty()) {
-            if (cfg.user() != null && !cfg.user().isEmpty()) {
-                uri.withAuthentication(cfg.user(), cfg.password());
-            } else {
-                uri.withPassword(cfg.password().toCharArray());
-            }
+        boolean cluster = cfg.isRedisCluster();
+        if (cluster && RedisShards.clusterPrefix(prefix).isEmpty()) {
+            throw new IllegalArgumentException("Store.RedisPrefix '" + prefix + "' is empty without its braces,"
+                    + " which cluster mode drops; use a name such as 'a'");
         }
-        ClientResources resources = ClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
-                .build();
-        RedisClient client = RedisClient.create(resources, uri.build());
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
-                .build());
-        StatefulRedisConnection<String, String> conn;
-        try {
-            conn = client.connect();
-        } catch (RedisException e) {
-            client.shutdown();
-            resources.shutdown();
-            throw openFailure("cannot reach redis at " + host + ":" + cfg.port(), e);
-        }
-        String where = "redis://" + host + ":" + cfg.port() + " prefix " + prefix;
+        RedisShards shards = cluster ? RedisShards.cluster(prefix) : RedisShards.single(prefix);
+        RedisLink link = RedisLink.open(cfg);
+        String where = link + " prefix " + (cluster
+                ? RedisShards.clusterPrefix(prefix) + " (" + shards.count() + " shards)"
+                : prefix);
         LOG.info("redis store opened: {} (DataExpire {}s, FinishedDataExpire {}s)", where, cfg.dataExpire(),
                 cfg.finishedDataExpire());
-        return new RedisTransStore(resources, client, conn, prefix, cfg.dataExpire(), cfg.finishedDataExpire(), where);
-    }
-
-    /**
-     * Why {@link #open} failed: a {@link StoreUnavailableException} when Redis could not be reached or is not ready
-     * (refused, reset, timed out, {@code LOADING}, {@code BUSY}: worth waiting for), a {@link StoreException} when it
-     * answered and refused us (wrong password or user, missing permission): waiting does not fix that. One line,
-     * with the innermost reason (Lettuce's own message is only "Unable to connect to host:port").
-     */
-    static StoreException openFailure(String what, RedisException e) {
-        boolean refused = false;
-        boolean unreachable = false;
-        String why = e.getMessage();
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String m = t.getMessage() == null ? "" : t.getMessage();
-            if (t instanceof RedisLoadingException || t instanceof RedisBusyException) {
-                unreachable = true;
-            } else if (t instanceof RedisCommandExecutionException) {
-                refused = true; // WRONGPASS, NOAUTH, NOPERM, ERR AUTH ...: Redis answered
-            } else if (t instanceof RedisConnectionException || t instanceof RedisCommandTimeoutException
-                    || t instanceof IOException) {
-                unreachable = true;
-            }
-            if (t != e && !m.isEmpty()) {
-                why = m;
-            }
-        }
-        String message = what + ": " + why;
-        return unreachable && !refused ? new StoreUnavailableException(message, e) : new StoreException(message, e);
+        return new RedisTransStore(link, shards, cfg.dataExpire(), cfg.finishedDataExpire(), where);
     }
 
     @Override
@@ -230,19 +173,20 @@ public final class RedisTransStore implements TransStore {
     }
 
     /**
-     * {@inheritDoc} Deletes the keys under this store's prefix only (DTM runs FLUSHALL, which also wipes whatever
-     * else shares the Redis).
+     * {@inheritDoc} Deletes the keys under this store's prefix (in cluster mode, its shards') only; DTM runs
+     * FLUSHALL, which also wipes whatever else shares the Redis. On a cluster SCAN visits every master.
      */
     @Override
     public void reset() {
         call(() -> {
-            ScanArgs match = ScanArgs.Builder.matches(glob(p) + "*").limit(1000);
+            ScanArgs match = ScanArgs.Builder.matches(shards.scanPattern()).limit(1000);
             ScanCursor cursor = ScanCursor.INITIAL;
             do {
                 KeyScanCursor<String> page = redis.scan(cursor, match);
-                if (!page.getKeys().isEmpty()) {
-                    // SCAN may return a key twice; UNLINK of a gone key is harmless.
-                    redis.unlink(page.getKeys().toArray(String[]::new));
+                // SCAN may return a key twice; UNLINK of a gone key is harmless.
+                String[] mine = page.getKeys().stream().filter(shards::owns).toArray(String[]::new);
+                if (mine.length > 0) {
+                    redis.unlink(mine);
                 }
                 cursor = page;
             } while (!cursor.isFinished());
@@ -254,16 +198,20 @@ public final class RedisTransStore implements TransStore {
 
     @Override
     public Optional<TransGlobal> findGlobal(String gid) {
-        String json = call(() -> redis.get(g(gid)));
+        String json = call(() -> redis.get(shards.of(gid).g(gid)));
         return Optional.ofNullable(json).map(RedisJson::global);
     }
 
     @Override
     public List<TransBranch> findBranches(String gid) {
-        return call(() -> redis.lrange(b(gid), 0, -1)).stream().map(RedisJson::branch).toList();
+        return call(() -> redis.lrange(shards.of(gid).b(gid), 0, -1)).stream().map(RedisJson::branch).toList();
     }
 
-    /** {@inheritDoc} Newest first by id, through the listing index; filters are applied while walking it. */
+    /**
+     * {@inheritDoc} Newest first by id, through the listing index; filters are applied while walking it. On a
+     * cluster each shard's index is walked below the cursor and the pages are merged by id, which is unique across
+     * shards, so the cursor (the last id) never repeats or skips a row.
+     */
     @Override
     public Page<TransGlobal> scanGlobals(ScanQuery q) {
         Predicate<TransGlobal> match = t -> (q.status() == null || t.status() == q.status())
@@ -271,8 +219,13 @@ public final class RedisTransStore implements TransStore {
                 && (q.createFrom() == null || (t.createTime() != null && !t.createTime().isBefore(q.createFrom())))
                 && (q.createTo() == null || (t.createTime() != null && !t.createTime().isAfter(q.createTo())))
                 && q.matchesJdtmFilters(t);
-        List<TransGlobal> rows = walk(p + "_a", q.position(), q.limit(), this::g, RedisJson::global, match);
-        return new Page<>(rows, rows.size() < q.limit() ? "" : Long.toString(rows.getLast().id()));
+        List<TransGlobal> rows = new ArrayList<>();
+        for (Shard sh : shards.all()) {
+            rows.addAll(walk(sh.a(), q.position(), q.limit(), sh::g, RedisJson::global, match));
+        }
+        rows.sort(Comparator.comparingLong(TransGlobal::id).reversed());
+        rows = rows.subList(0, Math.min(rows.size(), q.limit()));
+        return new Page<>(List.copyOf(rows), rows.size() < q.limit() ? "" : Long.toString(rows.getLast().id()));
     }
 
     @Override
@@ -280,19 +233,25 @@ public final class RedisTransStore implements TransStore {
         boolean byCat = cat != null && !cat.isEmpty();
         boolean byKey = key != null && !key.isEmpty();
         if (byCat && byKey) {
-            String json = call(() -> redis.get(kv(cat, key)));
+            String json = call(() -> redis.get(shards.ofCategory(cat).kv(cat, key)));
             return json == null ? List.of() : List.of(RedisJson.kv(json));
         }
-        List<String> cats = byCat ? List.of(cat) : List.copyOf(call(() -> redis.smembers(p + "_kvc")));
+        List<String> cats = new ArrayList<>();
+        if (byCat) {
+            cats.add(cat);
+        } else {
+            shards.all().forEach(sh -> cats.addAll(call(() -> redis.smembers(sh.kvCategories()))));
+        }
         List<KvRow> out = new ArrayList<>();
         for (String c : cats) {
-            List<String> all = call(() -> redis.zrange(p + "_kvi_" + c, 0, -1));
+            Shard sh = shards.ofCategory(c);
+            List<String> all = call(() -> redis.zrange(sh.kvIndex(c), 0, -1));
             List<String> keys = byKey ? (all.contains(key) ? List.of(key) : List.of()) : all;
             if (keys.isEmpty()) {
                 continue;
             }
             for (KeyValue<String, String> kv : call(
-                    () -> redis.mget(keys.stream().map(k -> kv(c, k)).toArray(String[]::new)))) {
+                    () -> redis.mget(keys.stream().map(k -> sh.kv(c, k)).toArray(String[]::new)))) {
                 kv.ifHasValue(v -> out.add(RedisJson.kv(v)));
             }
         }
@@ -306,7 +265,8 @@ public final class RedisTransStore implements TransStore {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
         }
         String c = cat == null ? "" : cat;
-        List<KvRow> rows = walk(p + "_kvi_" + c, position, limit, k -> kv(c, k), RedisJson::kv, r -> true);
+        Shard sh = shards.ofCategory(c);
+        List<KvRow> rows = walk(sh.kvIndex(c), position, limit, k -> sh.kv(c, k), RedisJson::kv, r -> true);
         return new Page<>(rows, rows.size() < limit ? "" : Long.toString(rows.getLast().id()));
     }
 
@@ -360,6 +320,7 @@ public final class RedisTransStore implements TransStore {
         Objects.requireNonNull(global, "global");
         requireSameGid(global.gid(), branches);
         String gid = global.gid();
+        Shard sh = shards.of(gid);
         boolean finished = global.status().isFinal();
         List<String> args = new ArrayList<>();
         args.add(gid);
@@ -369,6 +330,7 @@ public final class RedisTransStore implements TransStore {
         args.add(Long.toString(ttl(global.status())));
         args.add(finished ? "1" : "0");
         args.add(Long.toString(global.updateTime() == null ? 0 : global.updateTime().toEpochMilli()));
+        args.add(shards.idSpec(sh, System.currentTimeMillis()));
         // As on the SQL engines, a repeated (branch_id, op) is stored once: the first one wins.
         Set<String> seen = new HashSet<>();
         for (TransBranch b : branches) {
@@ -377,7 +339,7 @@ public final class RedisTransStore implements TransStore {
             }
         }
         Long id = eval(Script.SAVE_NEW, ScriptOutputType.INTEGER,
-                keys(g(gid), b(gid), s(gid), p + "_u", p + "_a", p + "_f", p + "_seq_g", p + "_seq_b"), args,
+                keys(sh.g(gid), sh.b(gid), sh.s(gid), sh.u(), sh.a(), sh.f(), sh.seqG(), sh.seqB()), args,
                 "transaction " + gid);
         return new TransGlobal(id, gid, global.transType(), global.status(), global.queryPrepared(),
                 global.protocol(), global.createTime(), global.updateTime(), global.finishTime(),
@@ -389,18 +351,21 @@ public final class RedisTransStore implements TransStore {
     @Override
     public void appendBranches(String gid, TransStatus expected, List<TransBranch> branches) {
         requireSameGid(gid, branches);
+        Shard sh = shards.of(gid);
         List<String> args = new ArrayList<>();
         args.add(expected.wire());
         args.add(Long.toString(ttl(expected)));
+        args.add(shards.idSpec(sh, System.currentTimeMillis()));
         branches.forEach(b -> args.add(RedisJson.branch(b)));
-        eval(Script.APPEND_BRANCHES, ScriptOutputType.INTEGER, keys(g(gid), b(gid), s(gid), p + "_seq_b"), args,
-                "transaction " + gid + " (expected " + expected + ")");
+        eval(Script.APPEND_BRANCHES, ScriptOutputType.INTEGER, keys(sh.g(gid), sh.b(gid), sh.s(gid), sh.seqB()),
+                args, "transaction " + gid + " (expected " + expected + ")");
     }
 
     /** {@inheritDoc} Rows that do not exist are left alone. */
     @Override
     public void updateBranches(String gid, TransStatus expectedGlobal, List<TransBranch> branches) {
         requireSameGid(gid, branches);
+        Shard sh = shards.of(gid);
         List<String> args = new ArrayList<>();
         args.add(expectedGlobal.wire());
         args.add(Long.toString(ttl(expectedGlobal)));
@@ -411,16 +376,17 @@ public final class RedisTransStore implements TransStore {
             args.add(RedisJson.time(br.finishTime()));
             args.add(RedisJson.time(br.updateTime()));
         }
-        eval(Script.UPDATE_BRANCHES, ScriptOutputType.INTEGER, keys(g(gid), b(gid), s(gid)), args,
+        eval(Script.UPDATE_BRANCHES, ScriptOutputType.INTEGER, keys(sh.g(gid), sh.b(gid), sh.s(gid)), args,
                 "transaction " + gid + " (expected " + expectedGlobal + ")");
     }
 
     @Override
     public TransGlobal changeStatus(String gid, StatusChange c) {
+        Shard sh = shards.of(gid);
         List<String> args = List.of(gid, c.from().wire(), c.to().wire(), RedisJson.time(c.now()),
                 Long.toString(c.now().toEpochMilli()), c.rollbackReason(), c.result(), Long.toString(ttl(c.to())));
         String json = eval(Script.CHANGE_STATUS, ScriptOutputType.VALUE,
-                keys(g(gid), b(gid), s(gid), p + "_u", p + "_f"), args,
+                keys(sh.g(gid), sh.b(gid), sh.s(gid), sh.u(), sh.f()), args,
                 "transaction " + gid + " is not " + c.from() + " (or is missing)");
         return RedisJson.global(json);
     }
@@ -428,9 +394,10 @@ public final class RedisTransStore implements TransStore {
     @Override
     public Optional<TransGlobal> acquire(String gid, String owner, Instant now, Instant until) {
         TransStore.requireLeaseOwner(owner);
+        Shard sh = shards.of(gid);
         List<String> args = List.of(gid, owner, Long.toString(now.getEpochSecond()), Integer.toString(now.getNano()),
                 RedisJson.time(until), RedisJson.score(until));
-        String json = eval(Script.ACQUIRE, ScriptOutputType.VALUE, keys(g(gid), p + "_u"), args,
+        String json = eval(Script.ACQUIRE, ScriptOutputType.VALUE, keys(sh.g(gid), sh.u()), args,
                 "transaction " + gid);
         return Optional.ofNullable(json).map(RedisJson::global);
     }
@@ -438,25 +405,30 @@ public final class RedisTransStore implements TransStore {
     @Override
     public boolean renew(String gid, String owner, Instant until) {
         TransStore.requireLeaseOwner(owner);
+        Shard sh = shards.of(gid);
         List<String> args = List.of(gid, owner, RedisJson.time(until), RedisJson.score(until));
-        Long n = eval(Script.RENEW, ScriptOutputType.INTEGER, keys(g(gid), p + "_u"), args, "transaction " + gid);
+        Long n = eval(Script.RENEW, ScriptOutputType.INTEGER, keys(sh.g(gid), sh.u()), args, "transaction " + gid);
         return n != null && n > 0;
     }
 
     @Override
     public boolean release(String gid, String owner, long intervalSeconds, Instant nextCronTime, Instant now) {
         TransStore.requireLeaseOwner(owner);
+        Shard sh = shards.of(gid);
         List<String> args = List.of(gid, owner, Long.toString(intervalSeconds), RedisJson.time(nextCronTime),
                 nextCronTime == null ? "" : RedisJson.score(nextCronTime), RedisJson.time(now),
                 Long.toString(now.toEpochMilli()), Long.toString(dataExpire), Long.toString(finishedExpire));
-        Long n = eval(Script.RELEASE, ScriptOutputType.INTEGER, keys(g(gid), b(gid), s(gid), p + "_u", p + "_f"),
-                args, "transaction " + gid);
+        Long n = eval(Script.RELEASE, ScriptOutputType.INTEGER,
+                keys(sh.g(gid), sh.b(gid), sh.s(gid), sh.u(), sh.f()), args, "transaction " + gid);
         return n != null && n > 0;
     }
 
     /**
-     * {@inheritDoc} Rows under a live lease are passed over (at most {@link #LEASED_SKIPS} of them per claim): they
-     * are only met with a look-ahead, since a lease scores its row at its end, after now.
+     * {@inheritDoc} Rows under a live lease are passed over (at most {@link #LEASED_SKIPS} of them per shard and
+     * claim): they are only met with a look-ahead, since a lease scores its row at its end, after now. On a cluster
+     * the oldest due rows over all shards are found first (one read of each shard's poll index, in parallel), each
+     * shard then claims its share atomically, and a shard whose share met leased rows leaves the rest to the other
+     * shards, visited round-robin.
      */
     @Override
     public List<TransGlobal> claimDue(Instant now, Duration lookahead, Duration lease, String owner, int limit) {
@@ -464,75 +436,117 @@ public final class RedisTransStore implements TransStore {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
         }
         Instant until = now.plus(lease);
-        List<String> args = List.of(p, RedisJson.score(now.plus(lookahead)), RedisJson.score(until),
-                RedisJson.time(until), owner == null ? "" : owner, Integer.toString(limit),
-                Long.toString(now.getEpochSecond()), Integer.toString(now.getNano()), Integer.toString(LEASED_SKIPS));
-        List<Object> out = eval(Script.CLAIM_DUE, ScriptOutputType.MULTI, keys(p + "_u", p + "_a"), args, "claim");
+        String due = RedisJson.score(now.plus(lookahead));
+        List<String> rest = List.of(due, RedisJson.score(until), RedisJson.time(until), owner == null ? "" : owner);
+        if (shards.count() == 1) {
+            return claimIn(shards.all().get(0), rest, limit, now);
+        }
+        List<Shard> all = shards.all();
+        List<List<ScoredValue<String>>> peeks = link.awaitAll(all.stream()
+                .map(sh -> link.async().zrangebyscoreWithScores(sh.u(),
+                        Range.create(Double.NEGATIVE_INFINITY, Double.parseDouble(due)), Limit.create(0, limit)))
+                .toList());
+        return RedisShardClaim.claim(all, peeks, limit, nextShard.getAndIncrement(),
+                (sh, n) -> claimIn(sh, rest, n, now));
+    }
+
+    private List<TransGlobal> claimIn(Shard sh, List<String> rest, int limit, Instant now) {
+        List<String> args = List.of(sh.prefix(), rest.get(0), rest.get(1), rest.get(2), rest.get(3),
+                Integer.toString(limit), Long.toString(now.getEpochSecond()), Integer.toString(now.getNano()),
+                Integer.toString(LEASED_SKIPS));
+        List<Object> out = eval(Script.CLAIM_DUE, ScriptOutputType.MULTI, keys(sh.u(), sh.a()), args, "claim");
         return out.stream().map(o -> RedisJson.global((String) o)).toList();
     }
 
     /**
-     * {@inheritDoc} Rows under a live lease are passed over (at most {@link #LEASED_SKIPS} of them per call; when
-     * that stops the walk, more may remain).
+     * {@inheritDoc} Rows under a live lease are passed over (at most {@link #LEASED_SKIPS} of them per shard and
+     * call; when that stops the walk, more may remain). On a cluster the shards are visited round-robin until the
+     * limit is reached.
      */
     @Override
     public ResetResult resetCronTime(Instant now, Duration after, int limit) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
         }
-        List<String> args = List.of(p, RedisJson.score(now.plus(after)), RedisJson.score(now), RedisJson.time(now),
-                Integer.toString(limit), Long.toString(now.getEpochSecond()), Integer.toString(now.getNano()),
-                Integer.toString(LEASED_SKIPS));
-        List<Object> out = eval(Script.RESET_CRON, ScriptOutputType.MULTI, keys(p + "_u", p + "_a"), args,
-                "resetCronTime");
-        return new ResetResult(((Long) out.get(0)).intValue(), (Long) out.get(1) == 1L);
+        int done = 0;
+        boolean more = false;
+        List<Shard> all = shards.all();
+        int start = Math.floorMod(nextShard.getAndIncrement(), all.size());
+        for (int k = 0; k < all.size(); k++) {
+            if (done >= limit) {
+                more = true; // shards not visited may hold more
+                break;
+            }
+            Shard sh = all.get((start + k) % all.size());
+            List<String> args = List.of(sh.prefix(), RedisJson.score(now.plus(after)), RedisJson.score(now),
+                    RedisJson.time(now), Integer.toString(limit - done), Long.toString(now.getEpochSecond()),
+                    Integer.toString(now.getNano()), Integer.toString(LEASED_SKIPS));
+            List<Object> out = eval(Script.RESET_CRON, ScriptOutputType.MULTI, keys(sh.u(), sh.a()), args,
+                    "resetCronTime");
+            done += ((Long) out.get(0)).intValue();
+            more |= (Long) out.get(1) == 1L;
+        }
+        return new ResetResult(done, more);
     }
 
     @Override
     public boolean resetNextCronTime(String gid, Instant now) {
+        Shard sh = shards.of(gid);
         List<String> args = List.of(gid, RedisJson.time(now), RedisJson.score(now), Long.toString(now.toEpochMilli()),
                 Long.toString(now.getEpochSecond()), Integer.toString(now.getNano()));
-        Long n = eval(Script.RESET_NEXT_CRON, ScriptOutputType.INTEGER, keys(g(gid), p + "_u", p + "_f"), args,
+        Long n = eval(Script.RESET_NEXT_CRON, ScriptOutputType.INTEGER, keys(sh.g(gid), sh.u(), sh.f()), args,
                 "transaction " + gid + " is missing");
         return n != null && n > 0;
     }
 
+    /** {@inheritDoc} On a cluster the shards are visited in turn until the limit is reached. */
     @Override
     public int deleteFinishedBefore(Instant cutoff, int limit) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
         }
-        List<String> args = List.of(p, Long.toString(cutoff.toEpochMilli()), Integer.toString(limit));
-        Long n = eval(Script.DELETE_FINISHED, ScriptOutputType.INTEGER, keys(p + "_f", p + "_a", p + "_u"), args,
-                "deleteFinishedBefore");
-        return n.intValue();
+        int done = 0;
+        for (Shard sh : shards.all()) {
+            if (done >= limit) {
+                break;
+            }
+            List<String> args = List.of(sh.prefix(), Long.toString(cutoff.toEpochMilli()),
+                    Integer.toString(limit - done));
+            Long n = eval(Script.DELETE_FINISHED, ScriptOutputType.INTEGER, keys(sh.f(), sh.a(), sh.u()), args,
+                    "deleteFinishedBefore");
+            done += n.intValue();
+        }
+        return done;
     }
 
-    /** {@inheritDoc} Walks the listing index in pages and reads the status keys with MGET. */
+    /** {@inheritDoc} Walks the listing index (of each shard) in pages and reads the status keys with MGET. */
     @Override
     public Map<TransStatus, Long> countByStatus() {
         Map<TransStatus, Long> out = new java.util.EnumMap<>(TransStatus.class);
         for (TransStatus s : TransStatus.values()) {
             out.put(s, 0L);
         }
-        long start = 0;
-        while (true) {
-            long from = start;
-            List<String> gids = call(() -> redis.zrange(p + "_a", from, from + 999));
-            if (gids.isEmpty()) {
-                return out;
-            }
-            for (KeyValue<String, String> kv : call(() -> redis.mget(gids.stream().map(this::s).toArray(String[]::new)))) {
-                if (kv.hasValue()) {
-                    try {
-                        out.merge(TransStatus.parse(kv.getValue()), 1L, Long::sum);
-                    } catch (IllegalArgumentException e) {
-                        // not one of DTM's five statuses
+        for (Shard sh : shards.all()) {
+            long start = 0;
+            while (true) {
+                long from = start;
+                List<String> gids = call(() -> redis.zrange(sh.a(), from, from + 999));
+                if (gids.isEmpty()) {
+                    break;
+                }
+                for (KeyValue<String, String> kv : call(() -> redis.mget(gids.stream().map(sh::s).toArray(String[]::new)))) {
+                    if (kv.hasValue()) {
+                        try {
+                            out.merge(TransStatus.parse(kv.getValue()), 1L, Long::sum);
+                        } catch (IllegalArgumentException e) {
+                            // not one of DTM's five statuses
+                        }
                     }
                 }
+                start += gids.size();
             }
-            start += gids.size();
         }
+        return out;
     }
 
     // ---- attempt history ----
@@ -550,42 +564,48 @@ public final class RedisTransStore implements TransStore {
             args.add(a.branchId() + "\0" + a.op());
             args.add(RedisJson.attempt(a));
         }
-        byGid.forEach((gid, args) -> eval(Script.RECORD_ATTEMPTS, ScriptOutputType.INTEGER,
-                keys(g(gid), p + "_at_" + gid, p + "_an_" + gid), args, "attempts of " + gid));
+        byGid.forEach((gid, args) -> {
+            Shard sh = shards.of(gid);
+            eval(Script.RECORD_ATTEMPTS, ScriptOutputType.INTEGER,
+                    keys(sh.g(gid), sh.attempts(gid), sh.attemptCounters(gid)), args, "attempts of " + gid);
+        });
     }
 
     @Override
     public List<Attempt> findAttempts(String gid) {
-        return call(() -> redis.lrange(p + "_at_" + gid, 0, -1)).stream().map(RedisJson::attempt).toList();
+        return call(() -> redis.lrange(shards.of(gid).attempts(gid), 0, -1)).stream().map(RedisJson::attempt)
+                .toList();
     }
 
     @Override
     public void createKv(String cat, String key, String value, Instant now) {
+        Shard sh = shards.ofCategory(cat);
         eval(Script.CREATE_KV, ScriptOutputType.INTEGER,
-                keys(kv(cat, key), p + "_kvi_" + cat, p + "_kvc", p + "_seq_kv"),
-                List.of(RedisJson.kv(cat, key, value, now), key, cat), "kv (" + cat + ", " + key + ")");
+                keys(sh.kv(cat, key), sh.kvIndex(cat), sh.kvCategories(), sh.seqKv()),
+                List.of(RedisJson.kv(cat, key, value, now), key, cat, shards.idSpec(sh, System.currentTimeMillis())),
+                "kv (" + cat + ", " + key + ")");
     }
 
     @Override
     public void updateKv(KvRow row, String newValue, Instant now) {
-        eval(Script.UPDATE_KV, ScriptOutputType.INTEGER, keys(kv(row.cat(), row.k())),
+        Shard sh = shards.ofCategory(row.cat());
+        eval(Script.UPDATE_KV, ScriptOutputType.INTEGER, keys(sh.kv(row.cat(), row.k())),
                 List.of(Long.toString(row.id()), Long.toString(row.version()), newValue, RedisJson.time(now)),
                 "kv (" + row.cat() + ", " + row.k() + ") version " + row.version() + " is gone or outdated");
     }
 
     @Override
     public void deleteKv(String cat, String key) {
-        eval(Script.DELETE_KV, ScriptOutputType.INTEGER, keys(kv(cat, key), p + "_kvi_" + cat), List.of(key),
+        Shard sh = shards.ofCategory(cat);
+        eval(Script.DELETE_KV, ScriptOutputType.INTEGER, keys(sh.kv(cat, key), sh.kvIndex(cat)), List.of(key),
                 "kv (" + cat + ", " + key + ") is missing");
     }
 
     /** Closes the connection and the client's threads. Idempotent. */
     @Override
     public void close() {
-        if (connection.isOpen()) {
-            connection.close();
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            resources.shutdown();
+        if (link.isOpen()) {
+            link.close();
             LOG.info("redis store closed: {}", description);
         }
     }
@@ -620,19 +640,23 @@ public final class RedisTransStore implements TransStore {
     }
 
     /**
-     * Runs a script by SHA, loading it when Redis does not know it (first use, restart, SCRIPT FLUSH), and maps its
-     * error replies to the contract's exceptions ({@code what} completes their message).
+     * Runs a script by SHA, or by its source when Redis does not know it (first use, restart, SCRIPT FLUSH, a
+     * cluster node that never ran it: EVAL goes where the keys live and caches it there), then waits for replicas
+     * when {@code Store.RedisWaitReplicas} asks to, and maps error replies to the contract's exceptions
+     * ({@code what} completes their message). Every script writes, so every one is followed by the wait.
      */
     @SuppressWarnings("unchecked")
     private <T> T eval(Script script, ScriptOutputType type, String[] keys, List<String> args, String what) {
         String[] argv = args.toArray(String[]::new);
+        T result;
         try {
             try {
-                return (T) redis.evalsha(script.sha, type, keys, argv);
+                result = (T) redis.evalsha(script.sha, type, keys, argv);
             } catch (RedisNoScriptException e) {
-                redis.scriptLoad(script.source);
-                return (T) redis.evalsha(script.sha, type, keys, argv);
+                result = (T) redis.eval(script.source, type, keys, argv);
             }
+            link.awaitReplicas(SlotHash.getSlot(keys[0]));
+            return result;
         } catch (RedisCommandExecutionException e) {
             String msg = e.getMessage() == null ? "" : e.getMessage();
             if (msg.contains(RedisScripts.NOT_FOUND)) {
@@ -641,64 +665,26 @@ public final class RedisTransStore implements TransStore {
             if (msg.contains(RedisScripts.UNIQUE_CONFLICT)) {
                 throw new UniqueConflictException(what + " exists");
             }
-            throw failure("redis " + script + " failed: " + msg, e);
+            throw link.failure("redis " + script + " failed: " + msg, e);
         } catch (RedisException e) {
-            throw failure("redis " + script + " failed: " + e.getMessage(), e);
+            throw link.failure("redis " + script + " failed: " + e.getMessage(), e);
         }
     }
 
-    private <T> T call(java.util.function.Supplier<T> op) {
+    private <T> T call(Supplier<T> op) {
         try {
             return op.get();
         } catch (RedisException e) {
-            throw failure("redis: " + e.getMessage(), e);
+            throw link.failure("redis: " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * {@link StoreUnavailableException} when Redis could not be reached or could not answer now (connection lost
-     * or refused, command rejected while disconnected, timeout, still loading its data, busy in a script), else a
-     * plain {@link StoreException}.
-     */
-    private StoreException failure(String message, RedisException e) {
-        String m = e.getMessage() == null ? "" : e.getMessage();
-        boolean unavailable = e instanceof RedisConnectionException || e instanceof RedisCommandTimeoutException
-                || e instanceof RedisLoadingException || e instanceof RedisBusyException
-                || e.getCause() instanceof IOException || !connection.isOpen()
-                // Lettuce fails in-flight and rejected commands with a plain RedisException; the connection may
-                // not be flagged closed yet when it does
-                || m.startsWith("Connection disconnected") || m.startsWith("Currently not connected")
-                || m.startsWith("Connection closed");
-        return unavailable ? new StoreUnavailableException(message, e) : new StoreException(message, e);
     }
 
     private long ttl(TransStatus status) {
         return status.isFinal() ? finishedExpire : dataExpire;
     }
 
-    private String g(String gid) {
-        return p + "_g_" + gid;
-    }
-
-    private String b(String gid) {
-        return p + "_b_" + gid;
-    }
-
-    private String s(String gid) {
-        return p + "_s_" + gid;
-    }
-
-    private String kv(String cat, String key) {
-        return p + "_kv_" + cat + "_" + key;
-    }
-
     private static String[] keys(String... keys) {
         return keys;
-    }
-
-    /** Escapes glob metacharacters so SCAN MATCH takes the prefix literally. */
-    private static String glob(String s) {
-        return s.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
     }
 
     private static void requireSameGid(String gid, List<TransBranch> branches) {
