@@ -379,6 +379,30 @@ public abstract class TransStoreContract {
     }
 
     @Test
+    void changeStatusWithBranchesWritesBothOrNeither() {
+        store.saveNew(newGlobal("csb-1", TransStatus.SUBMITTED, T0), sagaStep("csb-1", 1, T0));
+        List<TransBranch> before = store.findBranches("csb-1");
+        Instant t1 = T0.plusSeconds(4);
+        TransBranch action = before.get(1).withStatus(BranchStatus.SUCCEED, t1);
+
+        assertThatThrownBy(() -> store.changeStatus("csb-1",
+                StatusChange.of(TransStatus.ABORTING, TransStatus.FAILED, t1), List.of(action)))
+                .isInstanceOf(NotFoundException.class);
+        assertThat(store.findBranches("csb-1")).extracting(TransBranch::status)
+                .containsExactly(BranchStatus.PREPARED, BranchStatus.PREPARED);
+        assertThat(find("csb-1").status()).isEqualTo(TransStatus.SUBMITTED);
+
+        TransGlobal succeed = store.changeStatus("csb-1",
+                StatusChange.of(TransStatus.SUBMITTED, TransStatus.SUCCEED, t1), List.of(action));
+        assertThat(succeed.status()).isEqualTo(TransStatus.SUCCEED);
+        assertThat(find("csb-1")).isEqualTo(succeed);
+        List<TransBranch> after = store.findBranches("csb-1");
+        assertThat(after).extracting(TransBranch::status).containsExactly(BranchStatus.PREPARED, BranchStatus.SUCCEED);
+        assertSameTime(after.get(1).finishTime(), t1);
+        assertThat(after.get(1).binData()).containsExactly(before.get(1).binData());
+    }
+
+    @Test
     void changeStatusChainPreparedSubmittedSucceed() {
         store.saveNew(newGlobal("cs-2", TransStatus.PREPARED, T0), List.of());
         Instant t1 = T0.plusSeconds(1);

@@ -95,41 +95,54 @@ final class RedisScripts {
             """;
 
     /**
+     * write_branches(list key, first): sets status, finish_time and update_time of the branch rows named by the
+     * 5-tuples (branch_id, op, status, finish_time, update_time) of ARGV from index {@code first} on; returns how
+     * many rows it wrote. Only the rows being written are decoded.
+     */
+    private static final String BRANCH_WRITES = """
+            local function write_branches(list, first)
+              if first > #ARGV then return 0 end
+              local want = {}
+              for i = first, #ARGV, 5 do want[ARGV[i] .. '\\0' .. ARGV[i + 1]] = i end
+              local n = 0
+              for idx, e in ipairs(redis.call('LRANGE', list, 0, -1)) do
+                local k = raw_bkey(e)
+                local b = nil
+                if not k then
+                  b = cjson.decode(e)
+                  k = bkey(b)
+                end
+                local i = want[k]
+                if i then
+                  b = b or cjson.decode(e)
+                  b['status'] = ARGV[i + 2]
+                  if ARGV[i + 3] == '' then b['finish_time'] = nil else b['finish_time'] = ARGV[i + 3] end
+                  if ARGV[i + 4] == '' then b['update_time'] = nil else b['update_time'] = ARGV[i + 4] end
+                  redis.call('LSET', list, idx - 1, cjson.encode(b))
+                  n = n + 1
+                end
+              end
+              return n
+            end
+            """;
+
+    /**
      * KEYS g, b, s. ARGV expected status, ttl, then per branch: branch_id, op, status, finish_time, update_time
      * ('' = none). Rewrites matching rows in place; returns how many matched.
      */
-    static final String UPDATE_BRANCHES = PRELUDE + """
+    static final String UPDATE_BRANCHES = PRELUDE + BRANCH_WRITES + """
             if redis.call('GET', KEYS[3]) ~= ARGV[1] then return redis.error_reply('NOT_FOUND') end
-            local want = {}
-            for i = 3, #ARGV, 5 do want[ARGV[i] .. '\\0' .. ARGV[i + 1]] = i end
-            local n = 0
-            for idx, e in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-              -- only the rows being written are decoded
-              local k = raw_bkey(e)
-              local b = nil
-              if not k then
-                b = cjson.decode(e)
-                k = bkey(b)
-              end
-              local i = want[k]
-              if i then
-                b = b or cjson.decode(e)
-                b['status'] = ARGV[i + 2]
-                if ARGV[i + 3] == '' then b['finish_time'] = nil else b['finish_time'] = ARGV[i + 3] end
-                if ARGV[i + 4] == '' then b['update_time'] = nil else b['update_time'] = ARGV[i + 4] end
-                redis.call('LSET', KEYS[2], idx - 1, cjson.encode(b))
-                n = n + 1
-              end
-            end
+            local n = write_branches(KEYS[2], 3)
             expire({KEYS[1], KEYS[2], KEYS[3]}, tonumber(ARGV[2]))
             return n
             """;
 
     /**
-     * KEYS g, b, s, u, f. ARGV gid, from, to, now, now ms, rollback_reason, result, ttl. Returns the new global
-     * json. A final status leaves the poll index and enters the retention index.
+     * KEYS g, b, s, u, f. ARGV gid, from, to, now, now ms, rollback_reason, result, ttl, then the branch writes
+     * of {@code write_branches} (none: a plain status change). Returns the new global json. A final status leaves
+     * the poll index and enters the retention index.
      */
-    static final String CHANGE_STATUS = PRELUDE + """
+    static final String CHANGE_STATUS = PRELUDE + BRANCH_WRITES + """
             if redis.call('GET', KEYS[3]) ~= ARGV[2] then return redis.error_reply('NOT_FOUND') end
             local raw = redis.call('GET', KEYS[1])
             if not raw then return redis.error_reply('NOT_FOUND') end
@@ -140,6 +153,7 @@ final class RedisScripts {
             if ARGV[3] == 'failed' then g['rollback_time'] = ARGV[4] end
             if ARGV[6] ~= '' then g['rollback_reason'] = ARGV[6] end
             if ARGV[7] ~= '' then g['result'] = ARGV[7] end
+            write_branches(KEYS[2], 9)
             local out = cjson.encode(g)
             redis.call('SET', KEYS[1], out)
             redis.call('SET', KEYS[3], ARGV[3])

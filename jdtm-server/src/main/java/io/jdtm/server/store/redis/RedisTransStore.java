@@ -369,6 +369,32 @@ public final class RedisTransStore implements TransStore {
         List<String> args = new ArrayList<>();
         args.add(expectedGlobal.wire());
         args.add(Long.toString(ttl(expectedGlobal)));
+        addBranchWrites(args, branches);
+        eval(Script.UPDATE_BRANCHES, ScriptOutputType.INTEGER, keys(sh.g(gid), sh.b(gid), sh.s(gid)), args,
+                "transaction " + gid + " (expected " + expectedGlobal + ")");
+    }
+
+    @Override
+    public TransGlobal changeStatus(String gid, StatusChange c) {
+        return changeStatus(gid, c, List.of());
+    }
+
+    /** One script: the status change and the branch writes, both or neither. */
+    @Override
+    public TransGlobal changeStatus(String gid, StatusChange c, List<TransBranch> branches) {
+        requireSameGid(gid, branches);
+        Shard sh = shards.of(gid);
+        List<String> args = new ArrayList<>(List.of(gid, c.from().wire(), c.to().wire(), RedisJson.time(c.now()),
+                Long.toString(c.now().toEpochMilli()), c.rollbackReason(), c.result(), Long.toString(ttl(c.to()))));
+        addBranchWrites(args, branches);
+        String json = eval(Script.CHANGE_STATUS, ScriptOutputType.VALUE,
+                keys(sh.g(gid), sh.b(gid), sh.s(gid), sh.u(), sh.f()), args,
+                "transaction " + gid + " is not " + c.from() + " (or is missing)");
+        return RedisJson.global(json);
+    }
+
+    /** The 5-tuples of the scripts' {@code write_branches}. */
+    private static void addBranchWrites(List<String> args, List<TransBranch> branches) {
         for (TransBranch br : branches) {
             args.add(br.branchId());
             args.add(br.op());
@@ -376,19 +402,6 @@ public final class RedisTransStore implements TransStore {
             args.add(RedisJson.time(br.finishTime()));
             args.add(RedisJson.time(br.updateTime()));
         }
-        eval(Script.UPDATE_BRANCHES, ScriptOutputType.INTEGER, keys(sh.g(gid), sh.b(gid), sh.s(gid)), args,
-                "transaction " + gid + " (expected " + expectedGlobal + ")");
-    }
-
-    @Override
-    public TransGlobal changeStatus(String gid, StatusChange c) {
-        Shard sh = shards.of(gid);
-        List<String> args = List.of(gid, c.from().wire(), c.to().wire(), RedisJson.time(c.now()),
-                Long.toString(c.now().toEpochMilli()), c.rollbackReason(), c.result(), Long.toString(ttl(c.to())));
-        String json = eval(Script.CHANGE_STATUS, ScriptOutputType.VALUE,
-                keys(sh.g(gid), sh.b(gid), sh.s(gid), sh.u(), sh.f()), args,
-                "transaction " + gid + " is not " + c.from() + " (or is missing)");
-        return RedisJson.global(json);
     }
 
     @Override
