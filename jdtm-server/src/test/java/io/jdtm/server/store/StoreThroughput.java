@@ -14,9 +14,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A hand-run throughput probe, not a test: {@code writers} virtual threads each drive transactions through
  * saveNew (2 branches) + updateBranches + changeStatus(submitted → succeed) for a fixed time, and the rate of whole
- * transactions is printed. Usage: {@code StoreThroughput <postgres|mysql|redis|redis-cluster|redis-cluster-wait>
+ * transactions is printed. Usage: {@code StoreThroughput <sqlite|postgres|mysql|redis|redis-cluster|redis-cluster-wait>
  * [writers] [seconds] [maxOpenConns]}; the cluster drivers start a local 3+3 {@link LocalRedisCluster} ({@code -wait}:
- * with {@code Store.RedisWaitReplicas} 1).
+ * with {@code Store.RedisWaitReplicas} 1); {@code sqlite} writes to a fresh temporary directory. Run it on the test
+ * class path, e.g. {@code ./mvnw -q -pl jdtm-server -am test-compile}, then {@code java
+ * --enable-native-access=ALL-UNNAMED -cp <classes, test-classes and the test class path>
+ * io.jdtm.server.store.StoreThroughput sqlite 64 10}.
  */
 public final class StoreThroughput {
     private StoreThroughput() {}
@@ -32,6 +35,8 @@ public final class StoreThroughput {
             case "redis" -> Backends.redis("jb");
             case "redis-cluster" -> LocalRedisCluster.shared().config("jb");
             case "redis-cluster-wait" -> LocalRedisCluster.shared().config("jb").withRedisCluster(true, 1, 1000);
+            case "sqlite" -> StoreConfig.defaults().withDriver("sqlite")
+                    .withDataDir(java.nio.file.Files.createTempDirectory("jdtm-bench").toString());
             default -> throw new IllegalArgumentException(driver);
         };
         StoreConfig cfg = new StoreConfig(base.driver(), base.host(), base.port(), base.user(), base.password(),
