@@ -3,13 +3,12 @@ package io.jdtm.server.store;
 import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.jdbc.JdbcTransStore;
 import io.jdtm.server.store.redis.RedisTransStore;
-import io.jdtm.server.store.sqlite.SqliteTransStore;
 import java.nio.file.Path;
 
 /**
  * Opens the {@link TransStore} that {@code Store.Driver} names, with DTM's driver names. {@code boltdb} (DTM's
- * default) and {@code sqlite} both mean the embedded SQLite engine; its file lives in {@code Store.DataDir}.
- * {@code postgres} and {@code mysql} open the SQL engine (MySQL and MariaDB alike), {@code redis} the Redis engine;
+ * default) and {@code sqlite} both mean the SQL engine on the embedded SQLite file in {@code Store.DataDir};
+ * {@code postgres} and {@code mysql} open it on a server (MySQL and MariaDB alike), {@code redis} the Redis engine;
  * see docs/storage.md.
  * The caller owns the returned store and closes it.
  */
@@ -23,7 +22,7 @@ public final class StoreFactory {
     public static TransStore open(StoreConfig cfg) {
         String driver = cfg.driver() == null ? "" : cfg.driver();
         return switch (driver) {
-            case "boltdb", "sqlite" -> SqliteTransStore.open(Path.of(cfg.dataDir()));
+            case "boltdb", "sqlite" -> JdbcTransStore.openEmbedded(Path.of(cfg.dataDir()));
             case "postgres", "mysql" -> JdbcTransStore.open(cfg);
             case "redis" -> RedisTransStore.open(cfg);
             default -> throw new IllegalArgumentException(

@@ -1,6 +1,5 @@
 package io.jdtm.server.store.jdbc;
 
-import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.TransGlobal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,34 +10,32 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * What differs between the SQL servers {@link JdbcTransStore} speaks to: connection URLs, where the schema lives,
- * how times are bound, the poller's claim and the few statements without a portable form. Everything else is
- * shared SQL in the engine. Implementations are stateless and thread-safe.
+ * What differs between the SQL databases {@link JdbcTransStore} speaks to: how times are stored and bound, how a
+ * duplicate or a deadlock is recognised, the poller's claim and the few statements without a portable form.
+ * Everything else is shared SQL in the engine ({@link Sql}). The server databases add how to reach them
+ * ({@link ServerDialect}); SQLite is the embedded one ({@link SqliteDialect}). Implementations are stateless and
+ * thread-safe.
  */
-sealed interface Dialect permits PostgresDialect, MysqlDialect {
+sealed interface Dialect permits ServerDialect, SqliteDialect {
 
-    /** DTM's driver name, also the engine name in logs and metrics. */
+    /** DTM's driver name ({@code sqlite} for the embedded store), also the engine name in logs and metrics. */
     String name();
 
-    /** The pool's JDBC URL. */
-    String jdbcUrl(StoreConfig cfg);
-
-    /** The Postgres schema or the MySQL database that holds DTM's tables. */
-    String namespace(StoreConfig cfg);
-
-    /** Creates what must exist before the pool can connect (MySQL: the database). */
-    void prepareServer(StoreConfig cfg) throws SQLException;
-
-    /** Flyway location of this dialect's SQL migrations. */
-    String migrations();
-
-    /** Isolation of every pooled connection, as a {@link Connection} constant name for Hikari. */
-    String isolation();
+    /**
+     * True when the database allows one writer connection (SQLite): every write then goes through the group commit's
+     * one lane, each in its own savepoint.
+     */
+    boolean oneWriter();
 
     /** Suffix of a {@code SELECT} that takes a shared row lock (blocks status changes, not other lockers). */
     String shareLock();
 
-    /** Binds a time as the column type stores it (second precision, UTC); null binds SQL NULL. */
+    /** Suffix of a {@code SELECT} that locks its rows for update and skips rows another transaction holds. */
+    String lockSkipLocked();
+
+    /** {@code t} as the time columns keep it: cut to the second (servers) or to the millisecond (SQLite). */
+    Instant stored(Instant t);
+    /** Binds a time as the column type stores it ({@link #stored} precision); null binds SQL NULL. */
     void setTime(PreparedStatement ps, int index, Instant t) throws SQLException;
 
     /**
@@ -83,7 +80,7 @@ sealed interface Dialect permits PostgresDialect, MysqlDialect {
      */
     int resetCronTime(Connection c, Instant now, Instant after, int limit) throws SQLException;
 
-    /** Statements that empty DTM's tables and restart their ids. */
+    /** Statements that empty DTM's tables and the attempt history, and restart their ids. */
     List<String> resetStatements();
 
     /** Binds positional parameters of a prepared statement. */

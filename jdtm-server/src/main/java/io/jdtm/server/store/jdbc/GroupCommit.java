@@ -1,7 +1,9 @@
 package io.jdtm.server.store.jdbc;
 
+import io.jdtm.server.store.StoreException;
 import io.jdtm.server.store.StoreUnavailableException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,26 +11,36 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit for the SQL engines: the hot-path writes of many concurrent transactions (new transaction, branch
- * status, global status, a pass's lease) share one database transaction and one commit, so the server flushes its
- * WAL/redo log once per batch instead of once per write, and a connection is borrowed, switched to manual commit and
- * given back once per batch instead of once per write.
+ * Group commit, for every SQL engine: the writes of many concurrent transactions share one database transaction and
+ * one commit, so the database flushes its WAL/redo log (SQLite: fsyncs the WAL) once per batch instead of once per
+ * write, and a connection is borrowed, switched to manual commit and given back once per batch instead of once per
+ * write.
  *
- * <p>Writes are spread over a few <em>lanes</em> by gid, each lane a platform thread that drains its queue into
- * batches of up to {@value #MAX_BATCH}. All writes of one gid go through one lane, so two batches never hold locks
- * on the same transaction's rows and cannot deadlock each other. When nothing is queued a write runs alone at once:
- * batching adds no latency, it only absorbs load.
+ * <p>Writes are spread over a few <em>lanes</em> by key (the gid), each lane a platform thread that drains its queue
+ * into batches of up to {@value #MAX_BATCH}. All writes of one gid go through one lane, so two batches never hold
+ * locks on the same transaction's rows and cannot deadlock each other. When nothing is queued a write runs alone at
+ * once: batching adds no latency, it only absorbs load. SQLite has one lane, whose thread is then the only writer.
  *
- * <p>A batched write must leave the database transaction usable when it throws: an expected outcome (a lost
- * compare-and-set, a duplicate gid) is thrown as an unchecked exception <em>before</em> the write changed anything,
- * and surfaces to its caller after the batch commits. A {@link SQLException} from any write, or from the commit,
- * rolls the batch back; each of its writes then runs again alone on its caller's thread, so one bad write fails
- * alone and the others still commit. When the failure says the database cannot be reached, every caller of the
- * batch gets that answer at once instead.
+ * <p>How one write fails alone:
+ * <ul>
+ *   <li><b>With savepoints</b> (SQLite, where a savepoint costs no round trip): each write runs in its own
+ *       {@code SAVEPOINT}; whatever it throws rolls back its own changes only and reaches only its caller, and the
+ *       rest of the batch commits.
+ *   <li><b>Without</b> (the servers): a write must leave the transaction usable when it throws an expected outcome
+ *       (a lost compare-and-set, a duplicate gid): it throws it, unchecked, <em>before</em> it changed anything,
+ *       and the outcome reaches its caller after the batch commits.
+ * </ul>
+ * A {@link SQLException} that breaks the batch (from a write without savepoints, from a savepoint, or from the
+ * commit) rolls the whole batch back; each of its writes then runs again alone on its caller's thread
+ * ({@link Backend#runAlone}), so one bad write fails alone and the others still commit. When the failure says the
+ * database cannot be reached, every caller of the batch, and every write queued behind it, gets that answer at once.
+ *
+ * <p>Thread-safe. {@link #close()} lets every accepted write finish; writes after it run alone.
  */
 final class GroupCommit implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
@@ -40,14 +52,14 @@ final class GroupCommit implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
-    /** Where a batch gets its connection and how a single write runs in its own transaction. */
+    /** Where a batch gets its connection, how a single write runs in its own transaction, what a failure means. */
     interface Backend {
         Connection connection() throws SQLException;
 
         <T> T runAlone(String what, Work<T> work);
 
-        /** The exception for callers when {@code e} means the database cannot be reached; null otherwise. */
-        RuntimeException unavailable(String what, SQLException e);
+        /** The exception for callers: a {@link StoreUnavailableException} when the database cannot be reached. */
+        StoreException failure(String what, SQLException e);
     }
 
     /** Tells a caller to run its write again alone, on its own thread, after its batch failed. */
@@ -80,18 +92,31 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
+    /** Queued by {@link #close()} behind every accepted write; a lane stops when it reaches it. */
+    private static final Task<Void> STOP = new Task<>("stop", c -> null, new CompletableFuture<>());
+
     private final Backend backend;
+    private final boolean savepoints;
     private final List<LinkedBlockingQueue<Task<?>>> queues = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
-    private volatile boolean closed;
+    // Writers hold the read side while they queue; close() takes the write side, so nothing is queued behind STOP
+    // (such a write would never run and its caller would hang).
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    private boolean closed;
 
-    GroupCommit(String name, int lanes, Backend backend) {
+    /**
+     * @param savepoints run each write of a batch in its own savepoint (see the class comment)
+     */
+    GroupCommit(String name, int lanes, boolean savepoints, Backend backend) {
         this.backend = backend;
+        this.savepoints = savepoints;
         for (int i = 0; i < lanes; i++) {
             LinkedBlockingQueue<Task<?>> q = new LinkedBlockingQueue<>();
             queues.add(q);
+            // Platform threads: they spend their time in the driver (SQLite: native calls and fsync, which would
+            // pin a virtual thread's carrier anyway). Daemon: an unacknowledged write may be lost at exit.
             threads.add(Thread.ofPlatform().daemon(true).name("jdtm-" + name + "-commit-" + i)
                     .start(() -> drain(q)));
         }
@@ -99,14 +124,20 @@ final class GroupCommit implements AutoCloseable {
 
     /**
      * Runs {@code work} in the next batch of the lane of {@code key} and returns its result once the batch has
-     * committed; rethrows what the work threw.
+     * committed; rethrows what the work threw. Waits uninterruptibly: a caller never returns while the outcome of
+     * its write is unknown.
      */
     <T> T write(String key, String what, Work<T> work) {
-        if (closed) {
-            return backend.runAlone(what, work);
-        }
         CompletableFuture<T> done = new CompletableFuture<>();
-        queues.get(Math.floorMod(key.hashCode(), queues.size())).add(new Task<>(what, work, done));
+        gate.readLock().lock();
+        try {
+            if (closed) {
+                return backend.runAlone(what, work);
+            }
+            queues.get(Math.floorMod(key.hashCode(), queues.size())).add(new Task<>(what, work, done));
+        } finally {
+            gate.readLock().unlock();
+        }
         try {
             return done.join();
         } catch (CompletionException e) {
@@ -134,36 +165,36 @@ final class GroupCommit implements AutoCloseable {
 
     private void drain(LinkedBlockingQueue<Task<?>> q) {
         List<Task<?>> batch = new ArrayList<>(MAX_BATCH);
-        while (!closed || !q.isEmpty()) {
+        boolean stop = false;
+        while (!stop) {
             try {
                 batch.add(q.take());
             } catch (InterruptedException e) {
-                if (closed) {
-                    break;
-                }
-                continue;
+                continue; // nobody but close() has a reason to stop us, and it does so with STOP
             }
             q.drainTo(batch, MAX_BATCH - 1);
+            // STOP is queued after every accepted write, so it can only be the last one.
+            if (batch.getLast() == STOP) {
+                batch.removeLast();
+                stop = true;
+            }
             try {
-                RuntimeException down = runBatch(batch);
+                RuntimeException down = batch.isEmpty() ? null : runBatch(batch);
                 if (down != null) {
                     // The writes that queued while this batch waited for the database get the same answer now
                     // rather than each waiting out the connection timeout again.
-                    for (Task<?> t; (t = q.poll()) != null; ) {
-                        t.done().completeExceptionally(down);
+                    for (Task<?> t; (t = q.peek()) != null && t != STOP; ) {
+                        q.poll().done().completeExceptionally(down);
                     }
                 }
             } catch (RuntimeException | Error e) {
                 // never leave a caller waiting, whatever went wrong
+                LOG.error("group commit: unexpected failure, failing the batch", e);
                 for (Task<?> t : batch) {
                     t.done().completeExceptionally(e);
                 }
             }
             batch.clear();
-        }
-        // whatever is left after close runs alone on the callers' behalf
-        for (Task<?> t; (t = q.poll()) != null; ) {
-            t.alone(backend);
         }
     }
 
@@ -173,16 +204,28 @@ final class GroupCommit implements AutoCloseable {
             return batch.getFirst().alone(backend);
         }
         Object[] results = new Object[batch.size()];
-        RuntimeException[] thrown = new RuntimeException[batch.size()];
+        Throwable[] thrown = new Throwable[batch.size()];
         SQLException failed = null;
         try (Connection c = backend.connection()) {
             c.setAutoCommit(false);
             try {
                 for (int i = 0; i < batch.size(); i++) {
-                    try {
-                        results[i] = batch.get(i).work().run(c);
-                    } catch (RuntimeException e) {
-                        thrown[i] = e; // an expected outcome; it wrote nothing
+                    Task<?> t = batch.get(i);
+                    if (savepoints) {
+                        execute(c, "SAVEPOINT w");
+                        try {
+                            results[i] = t.work().run(c);
+                        } catch (SQLException | RuntimeException | Error e) {
+                            thrown[i] = e instanceof SQLException se ? backend.failure(t.what(), se) : e;
+                            execute(c, "ROLLBACK TO w"); // undoes this write only
+                        }
+                        execute(c, "RELEASE w");
+                    } else {
+                        try {
+                            results[i] = t.work().run(c);
+                        } catch (RuntimeException e) {
+                            thrown[i] = e; // an expected outcome; it wrote nothing
+                        }
                     }
                 }
                 c.commit();
@@ -198,7 +241,8 @@ final class GroupCommit implements AutoCloseable {
             failed = e; // no connection, or closing it failed
         }
         if (failed != null) {
-            RuntimeException down = backend.unavailable("batch of " + batch.size() + " writes", failed);
+            StoreException f = backend.failure("batch of " + batch.size() + " writes", failed);
+            RuntimeException down = f instanceof StoreUnavailableException ? f : null;
             if (down == null) {
                 LOG.debug("a batch of {} writes failed ({}); each runs again alone", batch.size(), failed.getMessage());
             }
@@ -221,17 +265,37 @@ final class GroupCommit implements AutoCloseable {
         return null;
     }
 
-    /** Stops the lanes after the queued writes have run. */
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.execute();
+        }
+    }
+
+    /** Lets every accepted write run, then stops the lanes. Idempotent. */
     @Override
     public void close() {
-        closed = true;
-        threads.forEach(Thread::interrupt);
-        for (Thread t : threads) {
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        gate.writeLock().lock();
+        try {
+            if (closed) {
+                return;
             }
+            closed = true;
+            queues.forEach(q -> q.add(STOP));
+        } finally {
+            gate.writeLock().unlock();
+        }
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,7 +1,5 @@
 package io.jdtm.server.store.jdbc;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.Attempt;
@@ -18,15 +16,13 @@ import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.store.UniqueConflictException;
-import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
-import java.sql.SQLRecoverableException;
-import java.sql.SQLTransientException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -41,96 +37,87 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.FlywayException;
-import org.flywaydb.core.api.MigrationInfo;
-import org.flywaydb.core.api.MigrationState;
-import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server SQL engine ({@code Store.Driver} {@code postgres} or {@code mysql}): DTM's tables {@code trans_global},
- * {@code trans_branch_op} and {@code kv} with DTM's columns and constraint names, so jdtm can be pointed at a
- * database the Go server uses. One engine, two {@link Dialect}s.
+ * The SQL engine: DTM's tables {@code trans_global}, {@code trans_branch_op} and {@code kv} with DTM's columns and
+ * constraint names, plus jdtm's {@code jdtm_attempt}, on three {@link Dialect}s — the embedded SQLite file
+ * ({@code Store.Driver} {@code boltdb} or {@code sqlite}, {@link #openEmbedded}), PostgreSQL and MySQL/MariaDB
+ * ({@code postgres}, {@code mysql}, {@link #open}), so jdtm can be pointed at a database the Go server uses.
  *
- * <p><b>Schema.</b> Created and upgraded by Flyway on {@link #open}; history in {@code jdtm_schema_history}. An
- * existing DTM database is baselined at version 0 and adopted in place (tables that exist are kept, columns an
- * older DTM lacks are added), never recreated.
+ * <p><b>Schema.</b> Servers: created and upgraded by Flyway on {@link #open} ({@link ServerOpen}). SQLite: the
+ * version in {@code PRAGMA user_version} ({@link SqliteSchema}).
  *
- * <p><b>Times.</b> DTM's columns have second precision: every time is stored cut to the second, in UTC (Postgres:
- * {@code timestamptz}, an absolute instant; MySQL: {@code datetime} holding UTC wall-clock time). Rows read back
- * carry those cut times.
+ * <p><b>Times.</b> The servers keep DTM's second precision: every time is stored cut to the second, in UTC
+ * (Postgres: {@code timestamptz}, an absolute instant; MySQL: {@code datetime} holding UTC wall-clock time). SQLite
+ * keeps epoch milliseconds. Rows read back carry the cut times.
  *
- * <p><b>Durability and concurrency.</b> Every mutating method returns after its transaction committed. The hot-path
- * writes (new transaction, branch status, global status, a pass's lease) of concurrent transactions are grouped
- * into one database transaction per batch by {@link GroupCommit}, so a burst costs one commit, not one per write;
- * the other writes each borrow a pooled connection (HikariCP, sized by {@code Store.MaxOpenConns}). Status changes are compare-and-set statements;
- * branch writes hold a shared lock on the global row, so they cannot interleave with a status change; a pass's
- * lease is taken, renewed and released by conditional updates of {@code owner} and {@code next_cron_time}; the
- * poller's claim uses {@code FOR UPDATE SKIP LOCKED}, so several TM processes can share one database. Deadlocks,
- * serialization failures and lock wait timeouts (whose transaction the server rolled back) are retried up to
- * {@value #ATTEMPTS} times with a short random pause (U2). Thread-safe.
+ * <p><b>Durability and concurrency.</b> Every mutating method returns after its transaction committed (SQLite: and
+ * its WAL was fsynced). The hot-path writes (new transaction, branch status, global status, a pass's lease) of
+ * concurrent transactions are grouped into one database transaction per batch by {@link GroupCommit}, so a burst
+ * costs one commit, not one per write. On a server the other writes each borrow a pooled connection (HikariCP, sized
+ * by {@code Store.MaxOpenConns}); SQLite has one writer connection, and every write goes through the one lane that
+ * owns it. Reads use their own connections (SQLite: WAL readers, which never wait for the writer). Status changes
+ * are compare-and-set statements; branch writes hold a shared lock on the global row, so they cannot interleave with
+ * a status change; a pass's lease is taken, renewed and released by conditional updates of {@code owner} and
+ * {@code next_cron_time}; the poller's claim uses {@code FOR UPDATE SKIP LOCKED} on the servers, so several TM
+ * processes can share one database. Deadlocks, serialization failures and lock wait timeouts (whose transaction the
+ * server rolled back) are retried up to {@value #ATTEMPTS} times with a short random pause (U2). Thread-safe.
  */
 public final class JdbcTransStore implements TransStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcTransStore.class);
     private static final int ATTEMPTS = 4;
     private static final int DELETE_CHUNK = 500;
-    /** Group-commit lanes (see {@link GroupCommit}): 2 measured best on a 2-core host (4 and 8 gave smaller batches). */
-    private static final int MAX_LANES = 2;
     /** Branch rows per INSERT statement: far below every driver's bind-parameter limit. */
     private static final int ROWS_PER_INSERT = 200;
-    /** Longest wait for a pooled connection before a call fails as "unavailable". */
-    static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
     /** PostgreSQL admin_shutdown, crash_shutdown, cannot_connect_now (server stopping, crashed or starting up). */
-    private static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03");
-    /**
-     * At open, besides the above: too many connections (PostgreSQL 53300), a lock or deadlock met by the migration
-     * (40001, 40P01, 55P03): they pass.
-     */
-    private static final Set<String> RETRY_STATES = Set.of("53300", "40001", "40P01", "55P03");
-    /**
-     * SQLState classes that mean the server answered and refused: invalid authorization (28: wrong user or
-     * password), invalid catalog (3D: unknown database), syntax or access rule (42: MySQL's unknown database and
-     * missing rights), feature not supported (0A). Waiting does not fix them.
-     */
-    private static final Set<String> CONFIG_STATE_CLASSES = Set.of("28", "3D", "42", "0A");
-    /** HikariCP's message (no SQLState) for a pooled connection used after the pool closed it. */
-    private static final String HIKARI_CLOSED = "Connection is closed";
-    /** Hikari keeps minimumIdle connections open; DTM's MaxIdleConns is only a cap, so the floor stays small. */
-    private static final int IDLE_FLOOR_CAP = 8;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
-    private static final Pattern PG_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03");
+
+    /** Where the engine's connections come from; closing one hands it back. */
+    @FunctionalInterface
+    interface Connections {
+        Connection get() throws SQLException;
+    }
 
     private final Dialect dialect;
-    private final HikariDataSource pool;
+    private final Connections writes;
+    private final Connections reads;
     private final String description;
+    private final AutoCloseable resources;
     private final AtomicLong retries = new AtomicLong();
     private final GroupCommit group;
+    private volatile boolean closed;
 
-    private JdbcTransStore(Dialect dialect, HikariDataSource pool, String description) {
+    /**
+     * @param writes connections for writes (SQLite: the one writer)
+     * @param reads connections for reads (the servers: the same pool)
+     * @param resources closed after the group commit stopped: the pool, the SQLite file
+     */
+    JdbcTransStore(Dialect dialect, Connections writes, Connections reads, int lanes, String description,
+            AutoCloseable resources) {
         this.dialect = dialect;
-        this.pool = pool;
+        this.writes = writes;
+        this.reads = reads;
         this.description = description;
-        // A lane holds one pooled connection while it commits a batch; leave most of the pool to everything else.
-        int lanes = Math.clamp(pool.getMaximumPoolSize() / 4, 1, MAX_LANES);
-        this.group = new GroupCommit(dialect.name(), lanes, new GroupCommit.Backend() {
-            @Override
-            public Connection connection() throws SQLException {
-                return JdbcTransStore.this.connection();
-            }
+        this.resources = resources;
+        this.group = new GroupCommit(dialect.name(), dialect.oneWriter() ? 1 : lanes, dialect.oneWriter(),
+                new GroupCommit.Backend() {
+                    @Override
+                    public Connection connection() throws SQLException {
+                        return JdbcTransStore.this.connection(writes);
+                    }
 
-            @Override
-            public <T> T runAlone(String what, GroupCommit.Work<T> work) {
-                return tx(what, work::run);
-            }
+                    @Override
+                    public <T> T runAlone(String what, GroupCommit.Work<T> work) {
+                        return run(what, true, writes, work::run);
+                    }
 
-            @Override
-            public RuntimeException unavailable(String what, SQLException e) {
-                return JdbcTransStore.this.unavailable(what, e);
-            }
-        });
+                    @Override
+                    public StoreException failure(String what, SQLException e) {
+                        return JdbcTransStore.this.failure(what, e);
+                    }
+                });
     }
 
     /**
@@ -143,182 +130,24 @@ public final class JdbcTransStore implements TransStore {
      * @throws StoreException when the server refused (credentials, database, rights) or the migration failed
      */
     public static JdbcTransStore open(StoreConfig cfg) {
-        Objects.requireNonNull(cfg, "cfg");
-        Dialect d = switch (cfg.driver()) {
-            case "postgres" -> new PostgresDialect();
-            case "mysql" -> new MysqlDialect();
-            default -> throw new IllegalArgumentException("Store.Driver '" + cfg.driver() + "' is not a SQL driver");
-        };
-        String ns = d.namespace(cfg);
-        // The namespace is spliced into DDL (CREATE DATABASE, the Flyway schema): only plain identifiers.
-        Pattern allowed = d instanceof PostgresDialect ? PG_NAME : NAME;
-        if (!allowed.matcher(ns).matches()) {
-            throw new IllegalArgumentException((d instanceof PostgresDialect ? "Store.Schema" : "Store.Db") + " '" + ns
-                    + "' must match " + allowed.pattern());
-        }
-        if (cfg.host() == null || cfg.host().isEmpty() || cfg.port() <= 0) {
-            throw new IllegalArgumentException("Store.Host and Store.Port are required for " + d.name());
-        }
-        String where = d.name() + "://" + cfg.host() + ":" + cfg.port() + "/" + cfg.db()
-                + (d instanceof PostgresDialect ? " schema " + ns : "");
-        try {
-            d.prepareServer(cfg);
-        } catch (SQLException e) {
-            throw openFailure("cannot reach " + where, e);
-        }
-        HikariDataSource pool;
-        try {
-            pool = new HikariDataSource(poolConfig(cfg, d));
-        } catch (RuntimeException e) {
-            throw openFailure("cannot connect to " + where, e);
-        }
-        try {
-            Flyway flyway = Flyway.configure(JdbcTransStore.class.getClassLoader())
-                    .dataSource(pool)
-                    .locations(d.migrations())
-                    .javaMigrations(new AdoptOlderDtmSchema(d, ns))
-                    .schemas(ns)
-                    .defaultSchema(ns)
-                    .createSchemas(true)
-                    .table("jdtm_schema_history")
-                    // A schema that DTM's own script filled has no history table: record version 0 and let the
-                    // (idempotent) migrations adopt what is there.
-                    .baselineOnMigrate(true)
-                    .baselineVersion("0")
-                    .baselineDescription("tables that existed before jdtm")
-                    .load();
-            repairCutOffMigration(flyway, where);
-            MigrateResult r = flyway.migrate();
-            warnIfNewer(flyway, where);
-            LOG.info("{} store opened: {} (schema v{}, {} migration(s) applied now)", d.name(), where,
-                    r.targetSchemaVersion == null ? r.initialSchemaVersion : r.targetSchemaVersion,
-                    r.migrationsExecuted);
-        } catch (FlywayException e) {
-            pool.close();
-            throw openFailure("schema migration of " + where + " failed", e);
-        } catch (RuntimeException e) {
-            pool.close();
-            throw e;
-        }
-        return new JdbcTransStore(d, pool, where);
+        return ServerOpen.open(cfg);
     }
 
     /**
-     * A migration that an earlier start began but could not finish (the connection dropped, the process was
-     * killed) is recorded as failed on MySQL/MariaDB, whose DDL is not transactional (on PostgreSQL it was rolled
-     * back whole and left no record), and Flyway then refuses to migrate until the record is removed. Every
-     * migration of jdtm can be re-run over a half-applied one (each statement is "if not exists", V2 checks each
-     * column), so the record is removed ({@code repair}) and the migration runs again.
+     * Opens (creating when missing) the embedded store in {@code dataDir}: the file {@code jdtm.db}, in WAL mode with
+     * {@code synchronous=FULL}, and its schema. One process per directory, like DTM's BoltDB store.
+     *
+     * @throws StoreException when the directory is in use or cannot be created, or the file cannot be opened
      */
-    private static void repairCutOffMigration(Flyway flyway, String where) {
-        for (MigrationInfo m : flyway.info().all()) {
-            if (m.getState().isFailed()) {
-                LOG.warn("{}: migration V{} ({}) was cut off by an earlier start; running it again (jdtm's migrations"
-                        + " can be re-run over a half-applied one)", where, m.getVersion(), m.getDescription());
-                flyway.repair();
-                return;
-            }
-        }
+    public static JdbcTransStore openEmbedded(Path dataDir) {
+        SqliteFile file = SqliteFile.open(dataDir);
+        LOG.info("sqlite store opened: {} (WAL, synchronous=FULL, schema v{})", file.file(), SqliteSchema.VERSION);
+        return new JdbcTransStore(new SqliteDialect(), file::writer, file::reader, 1, "sqlite://" + file.file(), file);
     }
 
-    /**
-     * Flyway's own warning for this is silenced with its failure logs (logback.xml): a schema migrated by a newer
-     * jdtm is used as it is, which works as long as that release kept the tables compatible.
-     */
-    private static void warnIfNewer(Flyway flyway, String where) {
-        MigrationInfo current = flyway.info().current();
-        if (current != null && current.getState() == MigrationState.FUTURE_SUCCESS) {
-            LOG.warn("{}: the schema is at version {}, newer than this jdtm knows; a newer jdtm migrated it", where,
-                    current.getVersion());
-        }
-    }
-
-    /**
-     * Why {@link #open} failed, as the exception {@link StoreWait} needs: a {@link StoreUnavailableException} when
-     * the server could not be reached or the connection broke (refused, reset, timed out, server starting up or
-     * shutting down, too many connections: worth waiting for), else a {@link StoreException} (a mistake to fix:
-     * wrong credentials, unknown database, missing rights, SQL the server refuses, a schema Flyway cannot adopt).
-     * The message is one line: what failed and the driver's own reason.
-     */
-    static StoreException openFailure(String what, Throwable e) {
-        SQLException reason = null;
-        boolean reachable = false;
-        boolean unreachable = false;
-        for (Throwable t : causes(e)) {
-            if (t instanceof SQLException se) {
-                for (SQLException n = se; n != null && n != n.getNextException(); n = n.getNextException()) {
-                    String state = n.getSQLState() == null ? "" : n.getSQLState();
-                    if (reason == null || (reason.getSQLState() == null && !state.isEmpty())) {
-                        reason = n; // the first one that names a SQLState, else the first one
-                    }
-                    if (state.length() >= 2 && CONFIG_STATE_CLASSES.contains(state.substring(0, 2))) {
-                        reachable = true; // the server answered, and said no
-                    } else if (state.startsWith("08") || UNAVAILABLE_STATES.contains(state)
-                            || RETRY_STATES.contains(state) || n instanceof SQLTransientException
-                            || n instanceof SQLRecoverableException || n instanceof SQLNonTransientConnectionException
-                            // Flyway went on with a pooled connection the pool had closed because it broke (on
-                            // MySQL it then reports that, and the broken connection itself is lost)
-                            || (state.isEmpty() && HIKARI_CLOSED.equals(n.getMessage()))) {
-                        unreachable = true;
-                    }
-                }
-            } else if (t instanceof IOException) {
-                unreachable = true; // refused, reset, unknown host, timed out, end of stream
-            }
-        }
-        String why = reason == null ? firstLine(e.getMessage())
-                : reason.getSQLState() != null ? reason.getMessage() + " (SQLState " + reason.getSQLState() + ")"
-                : HIKARI_CLOSED.equals(reason.getMessage()) ? "the connection broke (" + HIKARI_CLOSED + ")"
-                : reason.getMessage();
-        String message = what + ": " + why;
-        return unreachable && !reachable ? new StoreUnavailableException(message, e) : new StoreException(message, e);
-    }
-
-    /** {@code e} and its causes, then what they suppressed (Flyway's failed rollbacks) and their causes; each once. */
-    private static List<Throwable> causes(Throwable e) {
-        List<Throwable> out = new ArrayList<>();
-        Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
-            out.add(t);
-        }
-        for (int i = 0; i < out.size(); i++) {
-            for (Throwable s : out.get(i).getSuppressed()) {
-                for (Throwable t = s; t != null && seen.add(t); t = t.getCause()) {
-                    out.add(t);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).strip();
-    }
-
-    private static HikariConfig poolConfig(StoreConfig cfg, Dialect d) {
-        HikariConfig hc = new HikariConfig();
-        hc.setPoolName("jdtm-" + d.name());
-        hc.setJdbcUrl(d.jdbcUrl(cfg));
-        hc.setUsername(cfg.user());
-        hc.setPassword(cfg.password());
-        int max = Math.max(1, cfg.maxOpenConns());
-        hc.setMaximumPoolSize(max);
-        hc.setMinimumIdle(Math.clamp(cfg.maxIdleConns(), 0, Math.min(max, IDLE_FLOOR_CAP)));
-        // ConnMaxLifeTime is in minutes, as in DTM; 0 means "forever" in both.
-        hc.setMaxLifetime(cfg.connMaxLifeTime() <= 0 ? 0 : Duration.ofMinutes(cfg.connMaxLifeTime()).toMillis());
-        hc.setTransactionIsolation(d.isolation());
-        // Single statements run in autocommit (one round trip); multi-statement operations switch it off.
-        hc.setAutoCommit(true);
-        // One connection attempt at start: StoreWait retries (and logs each attempt) while the server is down.
-        hc.setInitializationFailTimeout(1);
-        // Once running, a request waits this long for a connection and then fails (503) instead of hanging while
-        // the server is down; the pool keeps reconnecting in the background and recovers by itself.
-        hc.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
-        return hc;
+    /** The group commit (tests look at its batches). */
+    GroupCommit groupCommit() {
+        return group;
     }
 
     /** Deadlocks and serialization failures retried so far (a number worth graphing; see docs/storage.md). */
@@ -338,7 +167,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public void ping() {
-        auto("ping", c -> {
+        read("ping", c -> {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
                 return rs.next();
             }
@@ -361,12 +190,12 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public Optional<TransGlobal> findGlobal(String gid) {
-        return auto("findGlobal", c -> Optional.ofNullable(selectGlobal(c, gid)));
+        return read("findGlobal", c -> Optional.ofNullable(selectGlobal(c, gid)));
     }
 
     @Override
     public List<TransBranch> findBranches(String gid) {
-        return auto("findBranches", c -> {
+        return read("findBranches", c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT " + Sql.BRANCH_COLUMNS + " FROM trans_branch_op WHERE gid = ? ORDER BY id")) {
                 ps.setString(1, gid);
@@ -404,7 +233,7 @@ public final class JdbcTransStore implements TransStore {
             sql.append(" AND status IN ('prepared', 'submitted', 'aborting') AND COALESCE(next_cron_interval, 0) >= ?");
         }
         sql.append(" ORDER BY id DESC LIMIT ?");
-        List<TransGlobal> rows = auto("scanGlobals", c -> {
+        List<TransGlobal> rows = read("scanGlobals", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
                 int i = 1;
                 ps.setLong(i++, before);
@@ -447,7 +276,7 @@ public final class JdbcTransStore implements TransStore {
         boolean byKey = key != null && !key.isEmpty();
         String sql = "SELECT " + Sql.KV_COLUMNS + " FROM kv WHERE 1 = 1" + (byCat ? " AND cat = ?" : "")
                 + (byKey ? " AND k = ?" : "") + " ORDER BY id";
-        return auto("findKv", c -> {
+        return read("findKv", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = 1;
                 if (byCat) {
@@ -467,7 +296,7 @@ public final class JdbcTransStore implements TransStore {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
         }
         long before = cursor(position);
-        List<KvRow> rows = auto("scanKv", c -> {
+        List<KvRow> rows = read("scanKv", c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT " + Sql.KV_COLUMNS + " FROM kv WHERE cat = ? AND id < ? ORDER BY id DESC LIMIT ?")) {
                 ps.setString(1, cat == null ? "" : cat);
@@ -485,8 +314,9 @@ public final class JdbcTransStore implements TransStore {
     public TransGlobal saveNew(TransGlobal g, List<TransBranch> branches) {
         Objects.requireNonNull(g, "global");
         requireSameGid(g.gid(), branches);
+        String options = g.options().toJson(); // JSON work stays off the lane's thread
         return group.write(g.gid(), "saveNew", c -> {
-            OptionalLong id = dialect.insertGlobal(c, ps -> Sql.bindGlobal(ps, g, dialect));
+            OptionalLong id = dialect.insertGlobal(c, ps -> Sql.bindGlobal(ps, g, options, dialect));
             if (id.isEmpty()) {
                 throw new UniqueConflictException("transaction " + g.gid() + " exists");
             }
@@ -502,7 +332,7 @@ public final class JdbcTransStore implements TransStore {
                     ps.executeUpdate();
                 }
             }
-            return Sql.stored(g, id.getAsLong());
+            return Sql.stored(g, id.getAsLong(), dialect);
         });
     }
 
@@ -606,6 +436,7 @@ public final class JdbcTransStore implements TransStore {
         };
         NotFoundException miss =
                 new NotFoundException("transaction " + gid + " is not " + change.from() + " (or is missing)");
+        // The lanes return rows with their options unparsed (Sql.Fetched): the JSON is read on the caller's thread.
         if (dialect.updateReturning()) {
             return group.write(gid, "changeStatus", c -> {
                 try (PreparedStatement ps = c.prepareStatement(update + " RETURNING " + Sql.GLOBAL_COLUMNS)) {
@@ -614,10 +445,10 @@ public final class JdbcTransStore implements TransStore {
                         if (!rs.next()) {
                             throw miss;
                         }
-                        return Sql.global(rs, 1, dialect);
+                        return Sql.fetch(rs, 1, dialect);
                     }
                 }
-            });
+            }).global();
         }
         // Read back inside the transaction: the row is still locked by the update, so this is the row as changed.
         return group.write(gid, "changeStatus", c -> {
@@ -627,8 +458,8 @@ public final class JdbcTransStore implements TransStore {
                     throw miss;
                 }
             }
-            return selectGlobal(c, gid);
-        });
+            return fetchGlobal(c, gid);
+        }).global();
     }
 
     /**
@@ -651,21 +482,21 @@ public final class JdbcTransStore implements TransStore {
                 try (PreparedStatement ps = c.prepareStatement(update + " RETURNING " + Sql.GLOBAL_COLUMNS)) {
                     bind.bind(ps);
                     try (ResultSet rs = ps.executeQuery()) {
-                        return rs.next() ? Optional.of(Sql.global(rs, 1, dialect)) : Optional.empty();
+                        return rs.next() ? Optional.of(Sql.fetch(rs, 1, dialect)) : Optional.<Sql.Fetched>empty();
                     }
                 }
-            });
+            }).map(Sql.Fetched::global);
         }
         // As changeStatus: the read-back sees the row still locked by the update, so it is the row as acquired.
         return group.write(gid, "acquire", c -> {
             try (PreparedStatement ps = c.prepareStatement(update)) {
                 bind.bind(ps);
                 if (ps.executeUpdate() == 0) {
-                    return Optional.empty();
+                    return Optional.<Sql.Fetched>empty();
                 }
             }
-            return Optional.ofNullable(selectGlobal(c, gid));
-        });
+            return Optional.ofNullable(fetchGlobal(c, gid));
+        }).map(Sql.Fetched::global);
     }
 
     @Override
@@ -753,24 +584,42 @@ public final class JdbcTransStore implements TransStore {
         int deleted = 0;
         while (deleted < limit) {
             int chunk = Math.min(DELETE_CHUNK, limit - deleted);
-            int n = tx("deleteFinishedBefore", c -> deleteChunk(c, cutoff, chunk));
+            // The candidates are found by a read, which may walk many finished rows: it holds no locks, and on
+            // SQLite it does not stall the writer. No ORDER BY: retention order does not matter.
+            List<Long> candidates = read("deleteFinishedBefore", c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT id FROM trans_global WHERE status IN "
+                        + Sql.FINISHED + " AND update_time < ? LIMIT ?")) {
+                    dialect.setTime(ps, 1, cutoff);
+                    ps.setInt(2, chunk);
+                    List<Long> ids = new ArrayList<>();
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            ids.add(rs.getLong(1));
+                        }
+                    }
+                    return ids;
+                }
+            });
+            int n = candidates.isEmpty() ? 0 : tx("deleteFinishedBefore", c -> deleteRows(c, candidates, cutoff));
             deleted += n;
-            if (n < chunk) {
+            if (candidates.size() < chunk || n == 0) {
                 break;
             }
         }
         return deleted;
     }
 
-    private int deleteChunk(Connection c, Instant cutoff, int chunk) throws SQLException {
-        // No ORDER BY: retention order does not matter, and on MySQL a sort would make the locking read lock
-        // every old finished row before the LIMIT applies.
+    /** Deletes those of the rows {@code candidates} that are still finished before the cutoff, and nobody holds. */
+    private int deleteRows(Connection c, List<Long> candidates, Instant cutoff) throws SQLException {
         List<Long> ids = new ArrayList<>();
         List<String> gids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, gid FROM trans_global WHERE status IN "
-                + Sql.FINISHED + " AND update_time < ? LIMIT ? FOR UPDATE SKIP LOCKED")) {
-            dialect.setTime(ps, 1, cutoff);
-            ps.setInt(2, chunk);
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, gid FROM trans_global WHERE id IN ("
+                + Sql.marks(candidates.size()) + ") AND status IN " + Sql.FINISHED + " AND update_time < ?"
+                + dialect.lockSkipLocked())) {
+            for (int i = 0; i < candidates.size(); i++) {
+                ps.setLong(i + 1, candidates.get(i));
+            }
+            dialect.setTime(ps, candidates.size() + 1, cutoff);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     ids.add(rs.getLong(1));
@@ -781,18 +630,14 @@ public final class JdbcTransStore implements TransStore {
         if (ids.isEmpty()) {
             return 0;
         }
-        String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM trans_branch_op WHERE gid IN (" + marks + ")")) {
-            for (int i = 0; i < gids.size(); i++) {
-                ps.setString(i + 1, gids.get(i));
+        String marks = Sql.marks(ids.size());
+        for (String table : List.of("trans_branch_op", "jdtm_attempt")) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE gid IN (" + marks + ")")) {
+                for (int i = 0; i < gids.size(); i++) {
+                    ps.setString(i + 1, gids.get(i));
+                }
+                ps.executeUpdate();
             }
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM jdtm_attempt WHERE gid IN (" + marks + ")")) {
-            for (int i = 0; i < gids.size(); i++) {
-                ps.setString(i + 1, gids.get(i));
-            }
-            ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM trans_global WHERE id IN (" + marks + ")")) {
             for (int i = 0; i < ids.size(); i++) {
@@ -804,7 +649,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public Map<TransStatus, Long> countByStatus() {
-        return auto("countByStatus", c -> {
+        return read("countByStatus", c -> {
             try (PreparedStatement ps = c.prepareStatement(AttemptRows.COUNT_BY_STATUS)) {
                 return AttemptRows.counts(ps);
             }
@@ -833,7 +678,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public List<Attempt> findAttempts(String gid) {
-        return auto("findAttempts", c -> {
+        return read("findAttempts", c -> {
             try (PreparedStatement ps = c.prepareStatement(AttemptRows.SELECT_BY_GID)) {
                 ps.setString(1, gid);
                 return AttemptRows.read(ps);
@@ -894,14 +739,23 @@ public final class JdbcTransStore implements TransStore {
         });
     }
 
-    /** Closes the pool; statements in flight finish first (Hikari waits for borrowed connections). Idempotent. */
+    /**
+     * Lets every accepted write finish, then closes the pool (Hikari waits for borrowed connections) or the SQLite
+     * file. Idempotent; calls after it fail with a {@link StoreException}.
+     */
     @Override
     public void close() {
-        group.close();
-        if (!pool.isClosed()) {
-            pool.close();
-            LOG.info("{} store closed: {}", dialect.name(), description);
+        if (closed) {
+            return;
         }
+        group.close();
+        closed = true;
+        try {
+            resources.close();
+        } catch (Exception e) {
+            LOG.warn("{}: closing {} failed", dialect.name(), description, e);
+        }
+        LOG.info("{} store closed: {}", dialect.name(), description);
     }
 
     // ---- plumbing ----
@@ -911,19 +765,27 @@ public final class JdbcTransStore implements TransStore {
         T run(Connection c) throws SQLException;
     }
 
-    /** Runs single-statement work in autocommit: one round trip, committed when the statement returns. */
+    /** Runs a read in autocommit on a read connection. */
+    private <T> T read(String what, Work<T> work) {
+        return run(what, false, reads, work);
+    }
+
+    /**
+     * Runs a single-statement write: in autocommit on a server (one round trip, committed when the statement
+     * returns); with one writer (SQLite), in the group commit's lane like every write.
+     */
     private <T> T auto(String what, Work<T> work) {
-        return run(what, false, work);
+        return dialect.oneWriter() ? group.write(what, what, work::run) : run(what, false, writes, work);
     }
 
-    /** Runs work in one transaction, committed before returning and rolled back on any failure. */
+    /** Runs a write in one transaction, committed before returning and rolled back on any failure. */
     private <T> T tx(String what, Work<T> work) {
-        return run(what, true, work);
+        return dialect.oneWriter() ? group.write(what, what, work::run) : run(what, true, writes, work);
     }
 
-    private <T> T run(String what, boolean transaction, Work<T> work) {
+    private <T> T run(String what, boolean transaction, Connections source, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
-            try (Connection c = connection()) {
+            try (Connection c = connection(source)) {
                 if (!transaction) {
                     return work.run(c);
                 }
@@ -936,7 +798,7 @@ public final class JdbcTransStore implements TransStore {
                     rollbackQuietly(c);
                     throw e;
                 }
-                // Hikari restores autocommit when the connection goes back to the pool.
+                // The pool restores autocommit when the connection goes back.
             } catch (SQLException e) {
                 if (attempt < ATTEMPTS && dialect.isRetryable(e)) {
                     retries.incrementAndGet();
@@ -944,19 +806,16 @@ public final class JdbcTransStore implements TransStore {
                     pause(attempt);
                     continue;
                 }
-                StoreUnavailableException down = unavailable(what, e);
-                if (down != null) {
-                    throw down;
-                }
-                throw new StoreException(dialect.name() + " " + what + " failed: " + e.getMessage(), e);
+                throw failure(what, e);
             }
         }
     }
 
-    /** The 503 for a failure that means the database cannot be reached; null for any other failure. */
-    private StoreUnavailableException unavailable(String what, SQLException e) {
+    /** What callers get for {@code e}: a 503 when the database cannot be reached, else a storage error. */
+    private StoreException failure(String what, SQLException e) {
         SQLException unreachable = unavailability(e);
-        return unreachable == null ? null
+        return unreachable == null
+                ? new StoreException(dialect.name() + " " + what + " failed: " + e.getMessage(), e)
                 : new StoreUnavailableException(dialect.name() + " " + what + " failed: " + describe(unreachable), e);
     }
 
@@ -995,11 +854,11 @@ public final class JdbcTransStore implements TransStore {
         return m;
     }
 
-    private Connection connection() throws SQLException {
-        if (pool.isClosed()) {
+    private Connection connection(Connections source) throws SQLException {
+        if (closed) {
             throw new StoreException("the " + dialect.name() + " store is closed");
         }
-        return pool.getConnection();
+        return source.get();
     }
 
     private static void pause(int attempt) {
@@ -1022,10 +881,15 @@ public final class JdbcTransStore implements TransStore {
     }
 
     private TransGlobal selectGlobal(Connection c, String gid) throws SQLException {
+        Sql.Fetched f = fetchGlobal(c, gid);
+        return f == null ? null : f.global();
+    }
+
+    private Sql.Fetched fetchGlobal(Connection c, String gid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(Sql.SELECT_GLOBAL)) {
             ps.setString(1, gid);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Sql.global(rs, 1, dialect) : null;
+                return rs.next() ? Sql.fetch(rs, 1, dialect) : null;
             }
         }
     }
@@ -1059,12 +923,6 @@ public final class JdbcTransStore implements TransStore {
             }
         }
         return out;
-    }
-
-    static TransGlobal claimedCopy(TransGlobal g, Instant nextCronTime, String owner) {
-        return new TransGlobal(g.id(), g.gid(), g.transType(), g.status(), g.queryPrepared(), g.protocol(),
-                g.createTime(), g.updateTime(), g.finishTime(), g.rollbackTime(), g.result(), g.rollbackReason(),
-                g.options(), g.customData(), g.nextCronInterval(), nextCronTime, owner, g.extData());
     }
 
 

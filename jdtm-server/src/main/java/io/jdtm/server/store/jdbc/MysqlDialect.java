@@ -12,8 +12,6 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -25,7 +23,7 @@ import java.util.Set;
  * READ COMMITTED: every check jdtm makes is a locking read or a conditional update, and READ COMMITTED takes no
  * gap locks, which removes the insert deadlocks of DTM issue #478 (U2) at their source.
  */
-final class MysqlDialect implements Dialect {
+final class MysqlDialect implements ServerDialect {
     private static final int DUPLICATE_KEY = 1062;
     private static final Set<Integer> RETRYABLE = Set.of(1213 /* deadlock */, 1205 /* lock wait timeout */);
 
@@ -74,7 +72,7 @@ final class MysqlDialect implements Dialect {
         if (t == null) {
             ps.setNull(index, Types.TIMESTAMP);
         } else {
-            ps.setObject(index, LocalDateTime.ofInstant(Sql.seconds(t), ZoneOffset.UTC));
+            ps.setObject(index, LocalDateTime.ofInstant(stored(t), ZoneOffset.UTC));
         }
     }
 
@@ -145,42 +143,7 @@ final class MysqlDialect implements Dialect {
         // The live-lease test is a filter on the rows of that index range, not part of the range (owner is not in
         // the index): the walk and its order stay the same. It can exclude a row only inside a look-ahead
         // (next_cron_time after now); in READ COMMITTED the lock of a row the WHERE rejects is released at once.
-        List<TransGlobal> found = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + Sql.GLOBAL_COLUMNS + " FROM trans_global"
-                + " WHERE status = ? AND next_cron_time <= ? AND " + Sql.NOT_LEASED
-                + " ORDER BY next_cron_time, id LIMIT ? FOR UPDATE SKIP LOCKED")) {
-            for (String status : List.of("prepared", "submitted", "aborting")) {
-                ps.setString(1, status);
-                setBound(ps, 2, due);
-                setBound(ps, 3, now);
-                ps.setInt(4, limit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        found.add(Sql.global(rs, 1, this));
-                    }
-                }
-            }
-        }
-        if (found.isEmpty()) {
-            return List.of();
-        }
-        found.sort(Comparator.comparing(TransGlobal::nextCronTime).thenComparingLong(TransGlobal::id));
-        List<TransGlobal> claimed = found.subList(0, Math.min(limit, found.size()));
-        StringBuilder in = new StringBuilder();
-        for (int i = 0; i < claimed.size(); i++) {
-            in.append(i == 0 ? "?" : ", ?");
-        }
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE trans_global SET next_cron_time = ?, owner = ? WHERE id IN (" + in + ")")) {
-            setTime(ps, 1, until);
-            ps.setString(2, owner);
-            for (int i = 0; i < claimed.size(); i++) {
-                ps.setLong(3 + i, claimed.get(i).id());
-            }
-            ps.executeUpdate();
-        }
-        Instant stored = Sql.seconds(until);
-        return claimed.stream().map(g -> JdbcTransStore.claimedCopy(g, stored, owner)).toList();
+        return Sql.claimByStatus(c, this, now, due, until, owner, limit);
     }
 
     @Override

@@ -22,7 +22,7 @@ import java.util.OptionalLong;
  * {@code timestamp(0) with time zone} bound as UTC offsets (the column keeps the instant; the session zone does not
  * matter). The claim is one statement: lock due rows with {@code FOR UPDATE SKIP LOCKED}, update them, return them.
  */
-final class PostgresDialect implements Dialect {
+final class PostgresDialect implements ServerDialect {
     // SQLSTATEs: unique_violation, serialization_failure, deadlock_detected, lock_not_available.
     private static final String UNIQUE = "23505";
     private static final List<String> RETRYABLE = List.of("40001", "40P01", "55P03");
@@ -71,7 +71,7 @@ final class PostgresDialect implements Dialect {
         if (t == null) {
             ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
         } else {
-            ps.setObject(index, OffsetDateTime.ofInstant(Sql.seconds(t), ZoneOffset.UTC));
+            ps.setObject(index, OffsetDateTime.ofInstant(stored(t), ZoneOffset.UTC));
         }
     }
 
@@ -99,15 +99,7 @@ final class PostgresDialect implements Dialect {
 
     @Override
     public OptionalLong insertGlobal(Connection c, Binder values) throws SQLException {
-        // ON CONFLICT DO NOTHING instead of catching the violation: the transaction stays usable and the server
-        // log stays free of "duplicate key" errors, which idempotent re-submits produce all the time.
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO trans_global (" + Sql.GLOBAL_INSERT_COLUMNS
-                + ") VALUES " + Sql.GLOBAL_INSERT_VALUES + " ON CONFLICT (gid) DO NOTHING RETURNING id")) {
-            values.bind(ps);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
-            }
-        }
+        return Sql.insertGlobalOrNothing(c, values);
     }
 
     @Override
@@ -155,15 +147,7 @@ final class PostgresDialect implements Dialect {
 
     @Override
     public int resetCronTime(Connection c, Instant now, Instant after, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ? WHERE id IN"
-                + " (SELECT id FROM trans_global WHERE status IN " + Sql.UNFINISHED + " AND next_cron_time > ?"
-                + " AND " + Sql.NOT_LEASED + " LIMIT ? FOR UPDATE SKIP LOCKED)")) {
-            setTime(ps, 1, now);
-            setBound(ps, 2, after);
-            setBound(ps, 3, now);
-            ps.setInt(4, limit);
-            return ps.executeUpdate();
-        }
+        return Sql.resetCronTimeBySubquery(c, this, now, after, limit);
     }
 
     @Override

@@ -12,11 +12,16 @@ import io.jdtm.server.store.TransStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Connection;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.OptionalLong;
 
 /**
- * The SQL both dialects share, in DTM's table and column names (spec §10.1), and the mapping between rows and the
+ * The SQL every dialect shares, in DTM's table and column names (spec §10.1), and the mapping between rows and the
  * store records. Column lists are fixed so that row readers can use positions.
  */
 final class Sql {
@@ -55,17 +60,13 @@ final class Sql {
     /** {@code insert} (a one-row branch INSERT, possibly with a suffix) made to insert {@code rows} rows at once. */
     static String branchRows(String insert, int rows) {
         int at = insert.indexOf(BRANCH_VALUES);
-        return insert.substring(0, at) + String.join(", ", java.util.Collections.nCopies(rows, BRANCH_VALUES))
+        return insert.substring(0, at) + String.join(", ", Collections.nCopies(rows, BRANCH_VALUES))
                 + insert.substring(at + BRANCH_VALUES.length());
     }
     static final String SELECT_GLOBAL = "SELECT " + GLOBAL_COLUMNS + " FROM trans_global WHERE gid = ?";
 
-    /** Times as the columns keep them: DTM's columns have second precision. */
-    static Instant seconds(Instant t) {
-        return t == null ? null : t.truncatedTo(ChronoUnit.SECONDS);
-    }
-
-    static void bindGlobal(PreparedStatement ps, TransGlobal g, Dialect d) throws SQLException {
+    /** Binds the {@link #GLOBAL_INSERT_COLUMNS} of {@code g}; {@code options} is its options as JSON. */
+    static void bindGlobal(PreparedStatement ps, TransGlobal g, String options, Dialect d) throws SQLException {
         ps.setString(1, g.gid());
         ps.setString(2, g.transType().wire());
         ps.setString(3, g.status().wire());
@@ -77,7 +78,7 @@ final class Sql {
         d.setTime(ps, 9, g.rollbackTime());
         ps.setString(10, g.result());
         ps.setString(11, g.rollbackReason());
-        ps.setString(12, g.options().toJson());
+        ps.setString(12, options);
         ps.setString(13, g.customData());
         ps.setLong(14, g.nextCronInterval());
         d.setTime(ps, 15, g.nextCronTime());
@@ -104,15 +105,113 @@ final class Sql {
     }
 
     /** The row {@code g} becomes once stored with {@code id}: times cut to the columns' precision. */
-    static TransGlobal stored(TransGlobal g, long id) {
+    static TransGlobal stored(TransGlobal g, long id, Dialect d) {
         return new TransGlobal(id, g.gid(), g.transType(), g.status(), g.queryPrepared(), g.protocol(),
-                seconds(g.createTime()), seconds(g.updateTime()), seconds(g.finishTime()),
-                seconds(g.rollbackTime()), g.result(), g.rollbackReason(), g.options(), g.customData(),
-                g.nextCronInterval(), seconds(g.nextCronTime()), g.owner(), g.extData());
+                d.stored(g.createTime()), d.stored(g.updateTime()), d.stored(g.finishTime()),
+                d.stored(g.rollbackTime()), g.result(), g.rollbackReason(), g.options(), g.customData(),
+                g.nextCronInterval(), d.stored(g.nextCronTime()), g.owner(), g.extData());
+    }
+
+    static TransGlobal claimedCopy(TransGlobal g, Instant nextCronTime, String owner) {
+        return new TransGlobal(g.id(), g.gid(), g.transType(), g.status(), g.queryPrepared(), g.protocol(),
+                g.createTime(), g.updateTime(), g.finishTime(), g.rollbackTime(), g.result(), g.rollbackReason(),
+                g.options(), g.customData(), g.nextCronInterval(), nextCronTime, owner, g.extData());
+    }
+
+    /**
+     * Inserts a global row with {@code ON CONFLICT (gid) DO NOTHING RETURNING id} (PostgreSQL, SQLite): empty when
+     * the gid exists, and the transaction stays usable. Catching the violation instead would also fill the server
+     * log with "duplicate key" errors, which idempotent re-submits produce all the time.
+     */
+    static OptionalLong insertGlobalOrNothing(Connection c, Dialect.Binder values) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO trans_global (" + GLOBAL_INSERT_COLUMNS
+                + ") VALUES " + GLOBAL_INSERT_VALUES + " ON CONFLICT (gid) DO NOTHING RETURNING id")) {
+            values.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+            }
+        }
+    }
+
+    /**
+     * The poller claim as one read per unfinished status, each walking index {@code status_next_cron_time} in order
+     * up to the limit (with {@link Dialect#lockSkipLocked}), merged, then one {@code UPDATE … WHERE id IN (…)}
+     * (MySQL, SQLite). A single {@code status IN (…) ORDER BY next_cron_time} would sort every due row on each claim.
+     */
+    static List<TransGlobal> claimByStatus(Connection c, Dialect d, Instant now, Instant due, Instant until,
+            String owner, int limit) throws SQLException {
+        List<TransGlobal> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + GLOBAL_COLUMNS + " FROM trans_global"
+                + " WHERE status = ? AND next_cron_time <= ? AND " + NOT_LEASED
+                + " ORDER BY next_cron_time, id LIMIT ?" + d.lockSkipLocked())) {
+            for (String status : List.of("prepared", "submitted", "aborting")) {
+                ps.setString(1, status);
+                d.setBound(ps, 2, due);
+                d.setBound(ps, 3, now);
+                ps.setInt(4, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(global(rs, 1, d));
+                    }
+                }
+            }
+        }
+        if (found.isEmpty()) {
+            return List.of();
+        }
+        found.sort(Comparator.comparing(TransGlobal::nextCronTime).thenComparingLong(TransGlobal::id));
+        List<TransGlobal> claimed = found.subList(0, Math.min(limit, found.size()));
+        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ?, owner = ?"
+                + " WHERE id IN (" + marks(claimed.size()) + ")")) {
+            d.setTime(ps, 1, until);
+            ps.setString(2, owner);
+            for (int i = 0; i < claimed.size(); i++) {
+                ps.setLong(3 + i, claimed.get(i).id());
+            }
+            ps.executeUpdate();
+        }
+        Instant stored = d.stored(until);
+        return claimed.stream().map(g -> claimedCopy(g, stored, owner)).toList();
+    }
+
+    /** {@link Dialect#resetCronTime} with a bounded subquery (PostgreSQL, SQLite; MySQL allows no LIMIT there). */
+    static int resetCronTimeBySubquery(Connection c, Dialect d, Instant now, Instant after, int limit)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ? WHERE id IN"
+                + " (SELECT id FROM trans_global WHERE status IN " + UNFINISHED + " AND next_cron_time > ?"
+                + " AND " + NOT_LEASED + " LIMIT ?" + d.lockSkipLocked() + ")")) {
+            d.setTime(ps, 1, now);
+            d.setBound(ps, 2, after);
+            d.setBound(ps, 3, now);
+            ps.setInt(4, limit);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** {@code ?, ?, …}: {@code n} parameter marks. */
+    static String marks(int n) {
+        return String.join(", ", Collections.nCopies(n, "?"));
     }
 
     /** Reads {@link #GLOBAL_COLUMNS} starting at column {@code from}. */
     static TransGlobal global(ResultSet rs, int from, Dialect d) throws SQLException {
+        return fetch(rs, from, d).global();
+    }
+
+    /**
+     * A global row as read, with its options still JSON text: rows read by a group-commit lane are turned into
+     * {@link TransGlobal}s on their caller's thread, so the lane (SQLite's only writer) spends no time in Jackson.
+     */
+    record Fetched(TransGlobal withoutOptions, String options) {
+        TransGlobal global() {
+            // DTM writes '' or NULL for "no options"; both mean none.
+            return options == null || options.isBlank() ? withoutOptions
+                    : withoutOptions.withOptions(TransOptions.fromJson(options));
+        }
+    }
+
+    /** Reads {@link #GLOBAL_COLUMNS} starting at column {@code from}, leaving the options unparsed. */
+    static Fetched fetch(ResultSet rs, int from, Dialect d) throws SQLException {
         int i = from;
         long id = rs.getLong(i++);
         String gid = rs.getString(i++);
@@ -134,10 +233,9 @@ final class Sql {
         Instant next = d.getTime(rs, i++);
         String owner = rs.getString(i++);
         String extData = rs.getString(i);
-        // DTM writes '' or NULL for "no options"; both mean none.
-        TransOptions opts = options == null || options.isBlank() ? TransOptions.NONE : TransOptions.fromJson(options);
-        return new TransGlobal(id, gid, transType, status, queryPrepared, protocol, create, update, finish,
-                rollback, result, reason, opts, customData, interval, next, owner, extData);
+        return new Fetched(new TransGlobal(id, gid, transType, status, queryPrepared, protocol, create, update,
+                finish, rollback, result, reason, TransOptions.NONE, customData, interval, next, owner, extData),
+                options);
     }
 
     static TransBranch branch(ResultSet rs, Dialect d) throws SQLException {

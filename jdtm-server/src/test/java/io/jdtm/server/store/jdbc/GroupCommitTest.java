@@ -1,35 +1,50 @@
 package io.jdtm.server.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.jdtm.server.store.Backends;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.StoreException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link GroupCommit} on the real PostgreSQL and MariaDB: concurrent writes share commits, an expected outcome
- * thrown by one write reaches only its caller, and a write that breaks its batch fails alone while the others of
- * the same batch still commit.
+ * {@link GroupCommit} on the real SQLite, PostgreSQL and MariaDB: concurrent writes share commits, an expected
+ * outcome thrown by one write reaches only its caller, a write that breaks its batch fails alone while the others of
+ * the same batch still commit, and close lets accepted writes finish. On SQLite (one writer, savepoints) a write that
+ * fails after writing is undone alone, and a statement that failed is prepared afresh.
+ *
+ * <p>A "holder" write occupies the lane, so that the writes queued meanwhile form one batch: that makes the batch
+ * composition deterministic.
  */
 class GroupCommitTest {
     private final String table = Backends.unique("group_commit");
     private HikariDataSource pool;
+    private SqliteFile sqlite;
+    private JdbcTransStore.Connections connections;
     private GroupCommit group;
+    private boolean savepoints;
+
+    @TempDir
+    Path dir;
 
     @AfterEach
     void close() throws SQLException {
@@ -42,50 +57,60 @@ class GroupCommitTest {
             }
             pool.close();
         }
+        if (sqlite != null) {
+            sqlite.close();
+        }
     }
 
     private void open(String engine) throws SQLException {
-        HikariConfig hc = new HikariConfig();
-        if (engine.equals("postgres")) {
-            Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
-            hc.setJdbcUrl("jdbc:postgresql://127.0.0.1:5432/" + Backends.POSTGRES_DB);
-            hc.setUsername("postgres");
+        if (engine.equals("sqlite")) {
+            sqlite = SqliteFile.open(dir);
+            connections = sqlite::writer;
+            savepoints = true;
         } else {
-            Backends.require("MariaDB", Backends.MARIADB_PORT);
-            hc.setJdbcUrl("jdbc:mariadb://127.0.0.1:3306/test?sslMode=disable");
-            hc.setUsername("root");
+            HikariConfig hc = new HikariConfig();
+            if (engine.equals("postgres")) {
+                Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
+                hc.setJdbcUrl("jdbc:postgresql://127.0.0.1:5432/" + Backends.POSTGRES_DB);
+                hc.setUsername("postgres");
+            } else {
+                Backends.require("MariaDB", Backends.MARIADB_PORT);
+                hc.setJdbcUrl("jdbc:mariadb://127.0.0.1:3306/test?sslMode=disable");
+                hc.setUsername("root");
+            }
+            hc.setMaximumPoolSize(8);
+            pool = new HikariDataSource(hc);
+            connections = pool::getConnection;
         }
-        hc.setMaximumPoolSize(8);
-        pool = new HikariDataSource(hc);
-        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = connections.get(); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE " + table + " (k VARCHAR(64) PRIMARY KEY, v INT NOT NULL)");
         }
-        group = new GroupCommit("test", 1, new GroupCommit.Backend() {
+        group = new GroupCommit("test", 1, savepoints, new GroupCommit.Backend() {
             @Override
             public Connection connection() throws SQLException {
-                return pool.getConnection();
+                return connections.get();
             }
 
             @Override
             public <T> T runAlone(String what, GroupCommit.Work<T> work) {
-                try (Connection c = pool.getConnection()) {
+                try (Connection c = connections.get()) {
                     c.setAutoCommit(false);
                     try {
                         T t = work.run(c);
                         c.commit();
                         return t;
-                    } catch (SQLException | RuntimeException e) {
+                    } catch (SQLException | RuntimeException | Error e) {
                         c.rollback();
                         throw e;
                     }
                 } catch (SQLException e) {
-                    throw new StoreException(what + " failed: " + e.getMessage(), e);
+                    throw failure(what, e);
                 }
             }
 
             @Override
-            public RuntimeException unavailable(String what, SQLException e) {
-                return null;
+            public StoreException failure(String what, SQLException e) {
+                return new StoreException(what + " failed: " + e.getMessage(), e);
             }
         });
     }
@@ -100,12 +125,15 @@ class GroupCommitTest {
         };
     }
 
-    private int rows() throws SQLException {
-        try (Connection c = pool.getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + table)) {
-            rs.next();
-            return rs.getInt(1);
+    private List<String> keys() throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = sqlite != null ? sqlite.reader() : pool.getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT k FROM " + table + " ORDER BY k")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
         }
+        return out;
     }
 
     /** Holds the lane on a first write until released, so the writes queued meanwhile form one batch. */
@@ -121,8 +149,35 @@ class GroupCommitTest {
         }));
     }
 
+    /** Queues {@code works} behind a held lane, releases it, and returns what each caller got (value or error). */
+    private List<Object> oneBatch(List<GroupCommit.Work<Integer>> works) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread hold = holdLane(running, release);
+        running.await();
+        var results = new ConcurrentHashMap<Integer, Object>();
+        List<Thread> writers = new ArrayList<>();
+        for (int i = 0; i < works.size(); i++) {
+            int n = i;
+            writers.add(Thread.startVirtualThread(() -> {
+                try {
+                    results.put(n, group.write("k" + n, "w" + n, works.get(n)));
+                } catch (RuntimeException | Error e) {
+                    results.put(n, e);
+                }
+            }));
+            awaitQueued(writers); // one at a time, so the batch keeps their order
+        }
+        release.countDown();
+        hold.join();
+        for (Thread t : writers) {
+            t.join();
+        }
+        return java.util.stream.IntStream.range(0, works.size()).mapToObj(results::get).toList();
+    }
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"postgres", "mysql"})
+    @ValueSource(strings = {"sqlite", "postgres", "mysql"})
     void concurrentWritesShareCommitsAndAllLand(String engine) throws Exception {
         open(engine);
         CountDownLatch running = new CountDownLatch(1);
@@ -142,50 +197,144 @@ class GroupCommitTest {
             t.join();
         }
         assertThat(ok).hasValue(200);
-        assertThat(rows()).isEqualTo(200);
+        assertThat(keys()).hasSize(200);
         assertThat(group.batches()).as("batches").isPositive();
         assertThat(group.writes()).as("writes in batches").isGreaterThan(group.batches() * 10);
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"postgres", "mysql"})
+    @ValueSource(strings = {"sqlite", "postgres", "mysql"})
     void aBrokenWriteFailsAloneAndAnExpectedOutcomeReachesOnlyItsCaller(String engine) throws Exception {
         open(engine);
         group.write("taken", "insert", insert("taken", 1));
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Thread hold = holdLane(running, release);
-        running.await();
-        var errors = new ConcurrentHashMap<String, Throwable>();
-        List<Thread> writers = new ArrayList<>();
+        List<GroupCommit.Work<Integer>> works = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            String k = "k" + i;
-            GroupCommit.Work<Integer> w = switch (i) {
+            works.add(switch (i) {
                 case 7 -> insert("taken", 2); // a duplicate key: breaks the batch (PostgreSQL aborts it)
                 case 11 -> c -> {
                     throw new NotFoundException("expected outcome of write 11");
                 };
-                default -> insert(k, 1);
-            };
-            writers.add(Thread.startVirtualThread(() -> {
-                try {
-                    group.write(k, "w" + k, w);
-                } catch (RuntimeException e) {
-                    errors.put(k, e);
+                default -> insert("k" + i, 1);
+            });
+        }
+        List<Object> results = oneBatch(works);
+
+        assertThat(results.get(11)).isInstanceOf(NotFoundException.class)
+                .asString().contains("write 11");
+        assertThat(results.get(7)).isInstanceOf(StoreException.class);
+        assertThat(results).filteredOn(r -> r instanceof Integer).as("every other write committed").hasSize(18);
+        assertThat(keys()).hasSize(1 + 18);
+        // Without savepoints the batch with the duplicate failed (not counted) and its writes ran again alone; with
+        // savepoints only the duplicate was undone and the batch committed.
+        assertThat(group.batches()).isEqualTo(savepoints ? 1 : 0);
+    }
+
+    @Test
+    void withSavepointsAWriteThatFailsAfterWritingIsUndoneAloneAndTheRestOfItsBatchCommits() throws Exception {
+        open("sqlite");
+        List<Object> results = oneBatch(List.of(
+                insert("1", 1),
+                c -> insert("2", 1).run(c) + insert("1", 1).run(c), // inserts 2, then fails on the duplicate 1
+                c -> {
+                    insert("5", 1).run(c);
+                    throw new NotFoundException("compare-and-set missed");
+                },
+                insert("3", 1)));
+
+        assertThat(results.get(0)).isEqualTo(1);
+        assertThat(results.get(3)).isEqualTo(1);
+        assertThat(results.get(1)).isInstanceOf(StoreException.class).asString().contains("UNIQUE");
+        assertThat(results.get(2)).isInstanceOf(NotFoundException.class);
+        assertThat(keys()).as("2 and 5 were undone with their savepoints").containsExactly("1", "3");
+        assertThat(group.batches()).as("one batch, committed").isEqualTo(1);
+    }
+
+    @Test
+    void aWriteThatBreaksTheTransactionFailsAloneAndTheOthersOfItsBatchRunAgainAlone() throws Exception {
+        open("sqlite");
+        List<Object> results = oneBatch(List.of(
+                insert("10", 1),
+                c -> {
+                    try (PreparedStatement ps = c.prepareStatement("ROLLBACK")) {
+                        ps.execute();
+                    }
+                    return 0;
+                },
+                insert("11", 1)));
+
+        assertThat(results.get(0)).isEqualTo(1);
+        assertThat(results.get(1)).isInstanceOf(StoreException.class);
+        assertThat(results.get(2)).isEqualTo(1);
+        assertThat(group.write("k", "after", insert("12", 1))).isEqualTo(1);
+        assertThat(keys()).containsExactly("10", "11", "12");
+    }
+
+    @Test
+    void aStatementThatFailedIsPreparedAfreshForTheNextWrite() throws Exception {
+        open("sqlite");
+        // abs(MIN_VALUE) fails while stepping with a plain SQL error, after which sqlite-jdbc finalizes the statement.
+        GroupCommit.Work<Long> abs = c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT abs(?)")) {
+                ps.setLong(1, Long.MIN_VALUE);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : null;
                 }
-            }));
+            }
+        };
+        assertThatThrownBy(() -> group.write("k", "abs", abs)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("overflow");
+
+        Long ok = group.write("k", "abs", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT abs(?)")) {
+                ps.setLong(1, -7);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : null;
+                }
+            }
+        });
+        assertThat(ok).isEqualTo(7);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgres", "mysql"})
+    void anErrorInAWriteFailsOnlyThatWrite(String engine) throws Exception {
+        open(engine);
+        assertThatThrownBy(() -> group.write("k", "boom", c -> {
+            throw new AssertionError("boom");
+        })).isInstanceOf(AssertionError.class).hasMessage("boom");
+
+        assertThat(group.write("k", "insert", insert("20", 1))).isEqualTo(1);
+        assertThat(keys()).containsExactly("20");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgres", "mysql"})
+    void closeFinishesAcceptedWritesAndLaterWritesRunAlone(String engine) throws Exception {
+        open(engine);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread hold = holdLane(running, release);
+        running.await();
+        List<Thread> writers = new ArrayList<>();
+        AtomicInteger ok = new AtomicInteger();
+        for (int i = 0; i < 5; i++) {
+            String k = "3" + i;
+            writers.add(Thread.startVirtualThread(() -> ok.addAndGet(group.write(k, "insert", insert(k, 1)))));
         }
         awaitQueued(writers);
+        Thread closer = Thread.ofVirtual().start(group::close);
+        // close() must not return while accepted writes are pending.
+        assertThat(closer.join(Duration.ofMillis(50))).isFalse();
         release.countDown();
+        assertThat(closer.join(Duration.ofSeconds(30))).isTrue();
         hold.join();
         for (Thread t : writers) {
             t.join();
         }
-        assertThat(errors.keySet()).containsExactlyInAnyOrder("k7", "k11");
-        assertThat(errors.get("k11")).isInstanceOf(NotFoundException.class).hasMessageContaining("write 11");
-        assertThat(errors.get("k7")).isInstanceOf(StoreException.class);
-        assertThat(rows()).as("every other write committed").isEqualTo(1 + 18);
-        assertThat(group.batches()).as("the batch that failed is not counted").isZero();
+
+        assertThat(ok).hasValue(5);
+        assertThat(group.write("k", "late", insert("40", 1))).as("ran alone").isEqualTo(1);
+        assertThat(keys()).containsExactly("30", "31", "32", "33", "34", "40");
     }
 
     /** Waits until the writer threads are parked on their results (queued behind the held lane). */

@@ -1,6 +1,7 @@
-package io.jdtm.server.store.sqlite;
+package io.jdtm.server.store.jdbc;
 
 import io.jdtm.server.store.StoreException;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -94,8 +95,8 @@ final class SqliteSchema {
      * Creates the tables when missing and stamps the version; refuses a file written by a newer jdtm, whose schema
      * this code cannot know.
      */
-    static void migrate(CachedConnection c, String file) throws SQLException {
-        try (Statement st = c.connection().createStatement()) {
+    static void migrate(Connection c, String file) throws SQLException {
+        try (Statement st = c.createStatement()) {
             int found;
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
                 found = rs.next() ? rs.getInt(1) : 0;

@@ -1,4 +1,4 @@
-package io.jdtm.server.store.sqlite;
+package io.jdtm.server.store.jdbc;
 
 import io.jdtm.server.store.StoreException;
 import java.io.IOException;

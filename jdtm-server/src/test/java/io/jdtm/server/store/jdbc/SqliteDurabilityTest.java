@@ -1,4 +1,4 @@
-package io.jdtm.server.store.sqlite;
+package io.jdtm.server.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -64,7 +64,7 @@ class SqliteDurabilityTest {
         assertThat(child.exitValue()).as("killed, not exited").isNotZero();
         assertThat(acked).hasSizeGreaterThanOrEqualTo(ACKS_BEFORE_KILL).doesNotHaveDuplicates();
 
-        try (SqliteTransStore store = SqliteTransStore.open(data)) {
+        try (JdbcTransStore store = JdbcTransStore.openEmbedded(data)) {
             List<String> lost = acked.stream().filter(gid -> store.findGlobal(gid).isEmpty()).toList();
             assertThat(lost).as("acknowledged but lost").isEmpty();
             assertThat(store.findBranches(acked.getLast())).hasSize(1);

@@ -1,4 +1,4 @@
-package io.jdtm.server.store.sqlite;
+package io.jdtm.server.store.jdbc;
 
 import io.jdtm.protocol.BranchStatus;
 import io.jdtm.protocol.TransOptions;
@@ -23,7 +23,7 @@ public final class DurabilityChild {
 
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
-        SqliteTransStore store = SqliteTransStore.open(Path.of(args[0]));
+        JdbcTransStore store = JdbcTransStore.openEmbedded(Path.of(args[0]));
         out.println("READY");
         Instant now = Instant.parse("2026-03-01T10:00:00Z");
         Thread[] workers = new Thread[32];
