@@ -79,8 +79,6 @@ final class SqliteFile implements AutoCloseable {
             // FULL: in WAL mode every commit fsyncs the WAL, so an acknowledged write is on disk.
             wc.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
             wc.setBusyTimeout(BUSY_TIMEOUT_MS);
-            // A write transaction takes the write lock when it begins, not at its first write.
-            wc.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
             // Otherwise sqlite-jdbc prepares and runs a "last_insert_rowid()" query after every insert.
             wc.setGetGeneratedKeys(false);
             Connection w = wc.createConnection(url);
@@ -218,6 +216,9 @@ final class SqliteFile implements AutoCloseable {
             }
         };
         boolean lent;
+        /** Autocommit is off (JDBC's view), and a transaction is open (SQLite's). */
+        boolean manual;
+        boolean open;
 
         Lendable(Pool pool, Connection connection) {
             this.pool = pool;
@@ -232,8 +233,11 @@ final class SqliteFile implements AutoCloseable {
                 case "close" -> {
                     if (lent) {
                         lent = false;
+                        manual = false;
                         try {
-                            resetTransaction();
+                            end("ROLLBACK"); // as a pool does: a transaction left open is rolled back
+                        } catch (SQLException e) {
+                            LOG.debug("sqlite: rollback on return: {}", e.getMessage());
                         } finally {
                             pool.giveBack(this);
                         }
@@ -243,8 +247,35 @@ final class SqliteFile implements AutoCloseable {
                 case "isClosed" -> {
                     return !lent || connection.isClosed();
                 }
-                case "prepareStatement" -> {
-                    if (args.length == 1) {
+                case "getAutoCommit" -> {
+                    return !manual;
+                }
+                case "setAutoCommit" -> {
+                    boolean auto = (Boolean) args[0];
+                    if (auto && manual) {
+                        end("COMMIT"); // JDBC: switching autocommit on commits
+                    }
+                    manual = !auto;
+                    return null;
+                }
+                case "commit" -> {
+                    end("COMMIT");
+                    return null;
+                }
+                case "rollback" -> {
+                    if (args == null) {
+                        end("ROLLBACK");
+                        return null;
+                    }
+                }
+                case "prepareStatement", "createStatement" -> {
+                    if (manual && !open) {
+                        // The transaction begins with the first statement after setAutoCommit(false) or a commit;
+                        // IMMEDIATE: it takes the write lock at once, not at its first write.
+                        real("BEGIN IMMEDIATE").execute();
+                        open = true;
+                    }
+                    if (m.getName().equals("prepareStatement") && args.length == 1) {
                         return statement((String) args[0]);
                     }
                 }
@@ -254,22 +285,19 @@ final class SqliteFile implements AutoCloseable {
         }
 
         /**
-         * As a pool does: a transaction left open is rolled back, and autocommit restored. Either may fail when a
-         * statement already ended the transaction; sqlite-jdbc has switched to autocommit by then all the same.
+         * Ends the open transaction, if any. Transaction control runs as cached statements on a connection that
+         * sqlite-jdbc keeps in autocommit: its own setAutoCommit and commit would run extra BEGIN/COMMIT pairs.
          */
-        private void resetTransaction() throws SQLException {
-            if (!connection.getAutoCommit()) {
-                try {
-                    connection.rollback();
-                } catch (SQLException e) {
-                    LOG.debug("sqlite: rollback on return: {}", e.getMessage());
-                }
-                try {
-                    connection.setAutoCommit(true);
-                } catch (SQLException e) {
-                    LOG.debug("sqlite: autocommit on return: {}", e.getMessage());
-                }
+        private void end(String sql) throws SQLException {
+            if (open) {
+                open = false; // also when it fails: a statement of the work may have ended the transaction already
+                real(sql).execute();
             }
+        }
+
+        private PreparedStatement real(String sql) throws SQLException {
+            statement(sql);
+            return statements.get(sql)[0];
         }
 
         private PreparedStatement statement(String sql) throws SQLException {
