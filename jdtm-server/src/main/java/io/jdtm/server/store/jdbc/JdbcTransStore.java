@@ -17,13 +17,10 @@ import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.store.UniqueConflictException;
 import java.nio.file.Path;
-import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
-import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,9 +31,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,61 +57,20 @@ import org.slf4j.LoggerFactory;
  * a status change; a pass's lease is taken, renewed and released by conditional updates of {@code owner} and
  * {@code next_cron_time}; the poller's claim uses {@code FOR UPDATE SKIP LOCKED} on the servers, so several TM
  * processes can share one database. Deadlocks, serialization failures and lock wait timeouts (whose transaction the
- * server rolled back) are retried up to {@value #ATTEMPTS} times with a short random pause (U2). Thread-safe.
+ * server rolled back) are retried with a short random pause (U2); see {@link Runner}. Thread-safe.
  */
 public final class JdbcTransStore implements TransStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcTransStore.class);
-    private static final int ATTEMPTS = 4;
     private static final int DELETE_CHUNK = 500;
     /** Branch rows per INSERT statement: far below every driver's bind-parameter limit. */
     private static final int ROWS_PER_INSERT = 200;
-    /** PostgreSQL admin_shutdown, crash_shutdown, cannot_connect_now (server stopping, crashed or starting up). */
-    static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03");
-
-    /** Where the engine's connections come from; closing one hands it back. */
-    @FunctionalInterface
-    interface Connections {
-        Connection get() throws SQLException;
-    }
 
     private final Dialect dialect;
-    private final Connections writes;
-    private final Connections reads;
-    private final String description;
-    private final AutoCloseable resources;
-    private final AtomicLong retries = new AtomicLong();
-    private final GroupCommit group;
-    private volatile boolean closed;
+    private final Runner runner;
 
-    /**
-     * @param writes connections for writes (SQLite: the one writer)
-     * @param reads connections for reads (the servers: the same pool)
-     * @param resources closed after the group commit stopped: the pool, the SQLite file
-     */
-    JdbcTransStore(Dialect dialect, Connections writes, Connections reads, int lanes, String description,
-            AutoCloseable resources) {
+    JdbcTransStore(Dialect dialect, Runner runner) {
         this.dialect = dialect;
-        this.writes = writes;
-        this.reads = reads;
-        this.description = description;
-        this.resources = resources;
-        this.group = new GroupCommit(dialect.name(), dialect.oneWriter() ? 1 : lanes, dialect.oneWriter(),
-                new GroupCommit.Backend() {
-                    @Override
-                    public Connection connection() throws SQLException {
-                        return JdbcTransStore.this.connection(writes);
-                    }
-
-                    @Override
-                    public <T> T runAlone(String what, GroupCommit.Work<T> work) {
-                        return run(what, true, writes, work::run);
-                    }
-
-                    @Override
-                    public StoreException failure(String what, SQLException e) {
-                        return JdbcTransStore.this.failure(what, e);
-                    }
-                });
+        this.runner = runner;
     }
 
     /**
@@ -142,17 +95,18 @@ public final class JdbcTransStore implements TransStore {
     public static JdbcTransStore openEmbedded(Path dataDir) {
         SqliteFile file = SqliteFile.open(dataDir);
         LOG.info("sqlite store opened: {} (WAL, synchronous=FULL, schema v{})", file.file(), SqliteSchema.VERSION);
-        return new JdbcTransStore(new SqliteDialect(), file::writer, file::reader, 1, "sqlite://" + file.file(), file);
+        SqliteDialect d = new SqliteDialect();
+        return new JdbcTransStore(d, new Runner(d, file::writer, file::reader, 1, "sqlite://" + file.file(), file));
     }
 
     /** The group commit (tests look at its batches). */
     GroupCommit groupCommit() {
-        return group;
+        return runner.group();
     }
 
     /** Deadlocks and serialization failures retried so far (a number worth graphing; see docs/storage.md). */
     public long retries() {
-        return retries.get();
+        return runner.retries();
     }
 
     @Override
@@ -162,12 +116,12 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public String toString() {
-        return "JdbcTransStore[" + description + "]";
+        return "JdbcTransStore[" + runner + "]";
     }
 
     @Override
     public void ping() {
-        read("ping", c -> {
+        runner.read("ping", c -> {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
                 return rs.next();
             }
@@ -176,7 +130,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public void reset() {
-        auto("reset", c -> {
+        runner.auto("reset", c -> {
             try (Statement st = c.createStatement()) {
                 for (String sql : dialect.resetStatements()) {
                     st.execute(sql);
@@ -190,12 +144,12 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public Optional<TransGlobal> findGlobal(String gid) {
-        return read("findGlobal", c -> Optional.ofNullable(selectGlobal(c, gid)));
+        return runner.read("findGlobal", c -> Optional.ofNullable(selectGlobal(c, gid)));
     }
 
     @Override
     public List<TransBranch> findBranches(String gid) {
-        return read("findBranches", c -> {
+        return runner.read("findBranches", c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT " + Sql.BRANCH_COLUMNS + " FROM trans_branch_op WHERE gid = ? ORDER BY id")) {
                 ps.setString(1, gid);
@@ -233,7 +187,7 @@ public final class JdbcTransStore implements TransStore {
             sql.append(" AND status IN ('prepared', 'submitted', 'aborting') AND COALESCE(next_cron_interval, 0) >= ?");
         }
         sql.append(" ORDER BY id DESC LIMIT ?");
-        List<TransGlobal> rows = read("scanGlobals", c -> {
+        List<TransGlobal> rows = runner.read("scanGlobals", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
                 int i = 1;
                 ps.setLong(i++, before);
@@ -276,7 +230,7 @@ public final class JdbcTransStore implements TransStore {
         boolean byKey = key != null && !key.isEmpty();
         String sql = "SELECT " + Sql.KV_COLUMNS + " FROM kv WHERE 1 = 1" + (byCat ? " AND cat = ?" : "")
                 + (byKey ? " AND k = ?" : "") + " ORDER BY id";
-        return read("findKv", c -> {
+        return runner.read("findKv", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = 1;
                 if (byCat) {
@@ -296,7 +250,7 @@ public final class JdbcTransStore implements TransStore {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
         }
         long before = cursor(position);
-        List<KvRow> rows = read("scanKv", c -> {
+        List<KvRow> rows = runner.read("scanKv", c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT " + Sql.KV_COLUMNS + " FROM kv WHERE cat = ? AND id < ? ORDER BY id DESC LIMIT ?")) {
                 ps.setString(1, cat == null ? "" : cat);
@@ -315,7 +269,7 @@ public final class JdbcTransStore implements TransStore {
         Objects.requireNonNull(g, "global");
         requireSameGid(g.gid(), branches);
         String options = g.options().toJson(); // JSON work stays off the lane's thread
-        return group.write(g.gid(), "saveNew", c -> {
+        return runner.grouped(g.gid(), "saveNew", c -> {
             OptionalLong id = dialect.insertGlobal(c, ps -> Sql.bindGlobal(ps, g, options, dialect));
             if (id.isEmpty()) {
                 throw new UniqueConflictException("transaction " + g.gid() + " exists");
@@ -339,7 +293,7 @@ public final class JdbcTransStore implements TransStore {
     @Override
     public void appendBranches(String gid, TransStatus expected, List<TransBranch> branches) {
         requireSameGid(gid, branches);
-        tx("appendBranches", c -> {
+        runner.tx("appendBranches", c -> {
             lockStatus(c, gid, expected);
             if (branches.isEmpty()) {
                 return null;
@@ -373,7 +327,7 @@ public final class JdbcTransStore implements TransStore {
         String sql = "UPDATE trans_branch_op SET status = ?, finish_time = ?, update_time = ? WHERE gid = ?"
                 + " AND branch_id = ? AND op = ? AND EXISTS (SELECT 1 FROM trans_global WHERE gid = ? AND status = ?"
                 + dialect.shareLock() + ")";
-        group.write(gid, "updateBranches", c -> {
+        runner.grouped(gid, "updateBranches", c -> {
             boolean allWritten = !ordered.isEmpty();
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (TransBranch b : ordered) {
@@ -438,7 +392,7 @@ public final class JdbcTransStore implements TransStore {
                 new NotFoundException("transaction " + gid + " is not " + change.from() + " (or is missing)");
         // The lanes return rows with their options unparsed (Sql.Fetched): the JSON is read on the caller's thread.
         if (dialect.updateReturning()) {
-            return group.write(gid, "changeStatus", c -> {
+            return runner.grouped(gid, "changeStatus", c -> {
                 try (PreparedStatement ps = c.prepareStatement(update + " RETURNING " + Sql.GLOBAL_COLUMNS)) {
                     bind.bind(ps);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -451,7 +405,7 @@ public final class JdbcTransStore implements TransStore {
             }).global();
         }
         // Read back inside the transaction: the row is still locked by the update, so this is the row as changed.
-        return group.write(gid, "changeStatus", c -> {
+        return runner.grouped(gid, "changeStatus", c -> {
             try (PreparedStatement ps = c.prepareStatement(update)) {
                 bind.bind(ps);
                 if (ps.executeUpdate() == 0) {
@@ -478,7 +432,7 @@ public final class JdbcTransStore implements TransStore {
             dialect.setBound(ps, 4, now);
         };
         if (dialect.updateReturning()) {
-            return group.write(gid, "acquire", c -> {
+            return runner.grouped(gid, "acquire", c -> {
                 try (PreparedStatement ps = c.prepareStatement(update + " RETURNING " + Sql.GLOBAL_COLUMNS)) {
                     bind.bind(ps);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -488,7 +442,7 @@ public final class JdbcTransStore implements TransStore {
             }).map(Sql.Fetched::global);
         }
         // As changeStatus: the read-back sees the row still locked by the update, so it is the row as acquired.
-        return group.write(gid, "acquire", c -> {
+        return runner.grouped(gid, "acquire", c -> {
             try (PreparedStatement ps = c.prepareStatement(update)) {
                 bind.bind(ps);
                 if (ps.executeUpdate() == 0) {
@@ -503,7 +457,7 @@ public final class JdbcTransStore implements TransStore {
     public boolean renew(String gid, String owner, Instant until) {
         TransStore.requireLeaseOwner(owner);
         // No expiry check: a lease that lapsed but that nobody took is still the caller's (owner unchanged).
-        return group.write(gid, "renew", c -> {
+        return runner.grouped(gid, "renew", c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ?"
                     + " WHERE gid = ? AND owner = ? AND status IN " + Sql.UNFINISHED)) {
                 dialect.setTime(ps, 1, until);
@@ -517,7 +471,7 @@ public final class JdbcTransStore implements TransStore {
     @Override
     public boolean release(String gid, String owner, long intervalSeconds, Instant nextCronTime, Instant now) {
         TransStore.requireLeaseOwner(owner);
-        return group.write(gid, "release", c -> {
+        return runner.grouped(gid, "release", c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET owner = '',"
                     + " next_cron_interval = ?, next_cron_time = ?, update_time = ? WHERE gid = ? AND owner = ?")) {
                 ps.setLong(1, intervalSeconds);
@@ -538,7 +492,7 @@ public final class JdbcTransStore implements TransStore {
         Instant due = now.plus(lookahead);
         Instant until = now.plus(lease);
         String who = owner == null ? "" : owner;
-        return tx("claimDue", c -> dialect.claimDue(c, now, due, until, who, limit));
+        return runner.tx("claimDue", c -> dialect.claimDue(c, now, due, until, who, limit));
     }
 
     @Override
@@ -546,14 +500,14 @@ public final class JdbcTransStore implements TransStore {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
         }
-        int count = auto("resetCronTime", c -> dialect.resetCronTime(c, now, now.plus(after), limit));
+        int count = runner.auto("resetCronTime", c -> dialect.resetCronTime(c, now, now.plus(after), limit));
         // As DTM's SQL stores: a full batch means more rows may remain.
         return new ResetResult(count, count == limit);
     }
 
     @Override
     public boolean resetNextCronTime(String gid, Instant now) {
-        return auto("resetNextCronTime", c -> {
+        return runner.auto("resetNextCronTime", c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ?,"
                     + " update_time = ? WHERE gid = ? AND " + Sql.NOT_LEASED)) {
                 dialect.setTime(ps, 1, now);
@@ -586,7 +540,7 @@ public final class JdbcTransStore implements TransStore {
             int chunk = Math.min(DELETE_CHUNK, limit - deleted);
             // The candidates are found by a read, which may walk many finished rows: it holds no locks, and on
             // SQLite it does not stall the writer. No ORDER BY: retention order does not matter.
-            List<Long> candidates = read("deleteFinishedBefore", c -> {
+            List<Long> candidates = runner.read("deleteFinishedBefore", c -> {
                 try (PreparedStatement ps = c.prepareStatement("SELECT id FROM trans_global WHERE status IN "
                         + Sql.FINISHED + " AND update_time < ? LIMIT ?")) {
                     dialect.setTime(ps, 1, cutoff);
@@ -600,7 +554,7 @@ public final class JdbcTransStore implements TransStore {
                     return ids;
                 }
             });
-            int n = candidates.isEmpty() ? 0 : tx("deleteFinishedBefore", c -> deleteRows(c, candidates, cutoff));
+            int n = candidates.isEmpty() ? 0 : runner.tx("deleteFinishedBefore", c -> deleteRows(c, candidates, cutoff));
             deleted += n;
             if (candidates.size() < chunk || n == 0) {
                 break;
@@ -649,7 +603,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public Map<TransStatus, Long> countByStatus() {
-        return read("countByStatus", c -> {
+        return runner.read("countByStatus", c -> {
             try (PreparedStatement ps = c.prepareStatement(AttemptRows.COUNT_BY_STATUS)) {
                 return AttemptRows.counts(ps);
             }
@@ -665,7 +619,7 @@ public final class JdbcTransStore implements TransStore {
         }
         // one transaction, one commit for the whole batch; a statement per row, because MariaDB's bulk protocol
         // refuses INSERT … SELECT ("not supported in the prepared statement protocol")
-        tx("recordAttempts", c -> {
+        runner.tx("recordAttempts", c -> {
             try (PreparedStatement ps = c.prepareStatement(AttemptRows.INSERT)) {
                 for (Attempt a : attempts) {
                     AttemptRows.bindInsert(ps, a);
@@ -678,7 +632,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public List<Attempt> findAttempts(String gid) {
-        return read("findAttempts", c -> {
+        return runner.read("findAttempts", c -> {
             try (PreparedStatement ps = c.prepareStatement(AttemptRows.SELECT_BY_GID)) {
                 ps.setString(1, gid);
                 return AttemptRows.read(ps);
@@ -688,7 +642,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public void createKv(String cat, String key, String value, Instant now) {
-        auto("createKv", c -> {
+        runner.auto("createKv", c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO kv (cat, k, v, version, create_time, update_time) VALUES (?, ?, ?, 1, ?, ?)")) {
                 ps.setString(1, cat);
@@ -709,7 +663,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public void updateKv(KvRow row, String newValue, Instant now) {
-        auto("updateKv", c -> {
+        runner.auto("updateKv", c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE kv SET v = ?, version = version + 1, update_time = ? WHERE id = ? AND version = ?")) {
                 ps.setString(1, newValue);
@@ -727,7 +681,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public void deleteKv(String cat, String key) {
-        auto("deleteKv", c -> {
+        runner.auto("deleteKv", c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM kv WHERE cat = ? AND k = ?")) {
                 ps.setString(1, cat);
                 ps.setString(2, key);
@@ -745,140 +699,10 @@ public final class JdbcTransStore implements TransStore {
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        group.close();
-        closed = true;
-        try {
-            resources.close();
-        } catch (Exception e) {
-            LOG.warn("{}: closing {} failed", dialect.name(), description, e);
-        }
-        LOG.info("{} store closed: {}", dialect.name(), description);
+        runner.close();
     }
 
-    // ---- plumbing ----
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    /** Runs a read in autocommit on a read connection. */
-    private <T> T read(String what, Work<T> work) {
-        return run(what, false, reads, work);
-    }
-
-    /**
-     * Runs a single-statement write: in autocommit on a server (one round trip, committed when the statement
-     * returns); with one writer (SQLite), in the group commit's lane like every write.
-     */
-    private <T> T auto(String what, Work<T> work) {
-        return dialect.oneWriter() ? group.write(what, what, work::run) : run(what, false, writes, work);
-    }
-
-    /** Runs a write in one transaction, committed before returning and rolled back on any failure. */
-    private <T> T tx(String what, Work<T> work) {
-        return dialect.oneWriter() ? group.write(what, what, work::run) : run(what, true, writes, work);
-    }
-
-    private <T> T run(String what, boolean transaction, Connections source, Work<T> work) {
-        for (int attempt = 1; ; attempt++) {
-            try (Connection c = connection(source)) {
-                if (!transaction) {
-                    return work.run(c);
-                }
-                c.setAutoCommit(false);
-                try {
-                    T result = work.run(c);
-                    c.commit();
-                    return result;
-                } catch (SQLException | RuntimeException | Error e) {
-                    rollbackQuietly(c);
-                    throw e;
-                }
-                // The pool restores autocommit when the connection goes back.
-            } catch (SQLException e) {
-                if (attempt < ATTEMPTS && dialect.isRetryable(e)) {
-                    retries.incrementAndGet();
-                    LOG.debug("{}: {} (attempt {}), retrying", what, e.getMessage(), attempt);
-                    pause(attempt);
-                    continue;
-                }
-                throw failure(what, e);
-            }
-        }
-    }
-
-    /** What callers get for {@code e}: a 503 when the database cannot be reached, else a storage error. */
-    private StoreException failure(String what, SQLException e) {
-        SQLException unreachable = unavailability(e);
-        return unreachable == null
-                ? new StoreException(dialect.name() + " " + what + " failed: " + e.getMessage(), e)
-                : new StoreUnavailableException(dialect.name() + " " + what + " failed: " + describe(unreachable), e);
-    }
-
-    /**
-     * The part of {@code e} saying the server could not be reached, rather than that the statement failed: no
-     * connection in time (Hikari), a broken or refused connection (SQLState class 08, both drivers), or a
-     * PostgreSQL server that is shutting down or starting up. Null when {@code e} is another failure.
-     */
-    static SQLException unavailability(SQLException e) {
-        SQLException batch = null;
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException se) {
-                for (SQLException n = se; n != null; n = n.getNextException()) {
-                    String state = n.getSQLState();
-                    if (n instanceof SQLTransientConnectionException || n instanceof SQLNonTransientConnectionException
-                            || (state != null && (state.startsWith("08") || UNAVAILABLE_STATES.contains(state)))) {
-                        if (!(n instanceof BatchUpdateException)) {
-                            return n;
-                        }
-                        batch = batch == null ? n : batch; // its message repeats the statement; prefer the cause
-                    }
-                }
-            }
-        }
-        return batch;
-    }
-
-    /** The failure's own message, plus the last connection error behind a pool timeout. */
-    private static String describe(SQLException u) {
-        String m = String.valueOf(u.getMessage());
-        Throwable cause = u.getCause();
-        if (u instanceof SQLTransientConnectionException && cause != null && cause.getMessage() != null
-                && !m.contains(cause.getMessage())) {
-            m += "; last connection error: " + cause.getMessage();
-        }
-        return m;
-    }
-
-    private Connection connection(Connections source) throws SQLException {
-        if (closed) {
-            throw new StoreException("the " + dialect.name() + " store is closed");
-        }
-        return source.get();
-    }
-
-    private static void pause(int attempt) {
-        // Random, growing: the transactions that deadlocked must not meet again in lock step.
-        long ms = ThreadLocalRandom.current().nextLong(1, 5L * attempt + 2);
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            // The connection is broken; Hikari evicts it. The original failure is what the caller needs.
-            LOG.debug("rollback failed: {}", e.getMessage());
-        }
-    }
+    // ---- helpers ----
 
     private TransGlobal selectGlobal(Connection c, String gid) throws SQLException {
         Sql.Fetched f = fetchGlobal(c, gid);

@@ -126,7 +126,7 @@ final class ServerOpen {
         }
         // A lane holds one pooled connection while it commits a batch; leave most of the pool to everything else.
         int lanes = Math.clamp(pool.getMaximumPoolSize() / 4, 1, MAX_LANES);
-        return new JdbcTransStore(d, pool::getConnection, pool::getConnection, lanes, where, pool);
+        return new JdbcTransStore(d, new Runner(d, pool::getConnection, pool::getConnection, lanes, where, pool));
     }
 
     /**
@@ -179,7 +179,7 @@ final class ServerOpen {
                     }
                     if (state.length() >= 2 && CONFIG_STATE_CLASSES.contains(state.substring(0, 2))) {
                         reachable = true; // the server answered, and said no
-                    } else if (state.startsWith("08") || JdbcTransStore.UNAVAILABLE_STATES.contains(state)
+                    } else if (state.startsWith("08") || Runner.UNAVAILABLE_STATES.contains(state)
                             || RETRY_STATES.contains(state) || n instanceof SQLTransientException
                             || n instanceof SQLRecoverableException || n instanceof SQLNonTransientConnectionException
                             // Flyway went on with a pooled connection the pool had closed because it broke (on

@@ -39,7 +39,7 @@ class GroupCommitTest {
     private final String table = Backends.unique("group_commit");
     private HikariDataSource pool;
     private SqliteFile sqlite;
-    private JdbcTransStore.Connections connections;
+    private Runner.Connections connections;
     private GroupCommit group;
     private boolean savepoints;
 

@@ -17,7 +17,7 @@ class UnavailabilityTest {
 
     /** As a Throwable: an SQLException is also an Iterable, which makes AssertJ's assertThat ambiguous. */
     private static Throwable u(SQLException e) {
-        return JdbcTransStore.unavailability(e);
+        return Runner.unavailability(e);
     }
 
     @Test
