@@ -3,7 +3,6 @@ package io.jdtm.server.store.jdbc;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.Attempt;
-import io.jdtm.server.store.AttemptRows;
 import io.jdtm.server.store.KvRow;
 import io.jdtm.server.store.NotFoundException;
 import io.jdtm.server.store.Page;
@@ -388,32 +387,11 @@ public final class JdbcTransStore implements TransStore {
             ps.setString(i++, gid);
             ps.setString(i, change.from().wire());
         };
-        NotFoundException miss =
-                new NotFoundException("transaction " + gid + " is not " + change.from() + " (or is missing)");
-        // The lanes return rows with their options unparsed (Sql.Fetched): the JSON is read on the caller's thread.
-        if (dialect.updateReturning()) {
-            return runner.grouped(gid, "changeStatus", c -> {
-                try (PreparedStatement ps = c.prepareStatement(update + " RETURNING " + Sql.GLOBAL_COLUMNS)) {
-                    bind.bind(ps);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) {
-                            throw miss;
-                        }
-                        return Sql.fetch(rs, 1, dialect);
-                    }
-                }
-            }).global();
+        Sql.Fetched changed = runner.grouped(gid, "changeStatus", c -> updateAndRead(c, update, bind, gid));
+        if (changed == null) {
+            throw new NotFoundException("transaction " + gid + " is not " + change.from() + " (or is missing)");
         }
-        // Read back inside the transaction: the row is still locked by the update, so this is the row as changed.
-        return runner.grouped(gid, "changeStatus", c -> {
-            try (PreparedStatement ps = c.prepareStatement(update)) {
-                bind.bind(ps);
-                if (ps.executeUpdate() == 0) {
-                    throw miss;
-                }
-            }
-            return fetchGlobal(c, gid);
-        }).global();
+        return changed.global();
     }
 
     /**
@@ -431,26 +409,8 @@ public final class JdbcTransStore implements TransStore {
             ps.setString(3, gid);
             dialect.setBound(ps, 4, now);
         };
-        if (dialect.updateReturning()) {
-            return runner.grouped(gid, "acquire", c -> {
-                try (PreparedStatement ps = c.prepareStatement(update + " RETURNING " + Sql.GLOBAL_COLUMNS)) {
-                    bind.bind(ps);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        return rs.next() ? Optional.of(Sql.fetch(rs, 1, dialect)) : Optional.<Sql.Fetched>empty();
-                    }
-                }
-            }).map(Sql.Fetched::global);
-        }
-        // As changeStatus: the read-back sees the row still locked by the update, so it is the row as acquired.
-        return runner.grouped(gid, "acquire", c -> {
-            try (PreparedStatement ps = c.prepareStatement(update)) {
-                bind.bind(ps);
-                if (ps.executeUpdate() == 0) {
-                    return Optional.<Sql.Fetched>empty();
-                }
-            }
-            return Optional.ofNullable(fetchGlobal(c, gid));
-        }).map(Sql.Fetched::global);
+        return Optional.ofNullable(runner.grouped(gid, "acquire", c -> updateAndRead(c, update, bind, gid)))
+                .map(Sql.Fetched::global);
     }
 
     @Override
@@ -703,6 +663,31 @@ public final class JdbcTransStore implements TransStore {
     }
 
     // ---- helpers ----
+
+    /**
+     * Runs a one-row UPDATE of {@code gid}'s global row and returns the row as updated, or null when it matched
+     * nothing: with {@code RETURNING} in one statement, else read back in the same transaction, where the row is
+     * still locked by the update. The options stay unparsed ({@link Sql.Fetched}): the group-commit lanes leave the
+     * JSON to their callers' threads.
+     */
+    private Sql.Fetched updateAndRead(Connection c, String update, Dialect.Binder bind, String gid)
+            throws SQLException {
+        if (dialect.updateReturning()) {
+            try (PreparedStatement ps = c.prepareStatement(update + " RETURNING " + Sql.GLOBAL_COLUMNS)) {
+                bind.bind(ps);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Sql.fetch(rs, 1, dialect) : null;
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(update)) {
+            bind.bind(ps);
+            if (ps.executeUpdate() == 0) {
+                return null;
+            }
+        }
+        return fetchGlobal(c, gid);
+    }
 
     private TransGlobal selectGlobal(Connection c, String gid) throws SQLException {
         Sql.Fetched f = fetchGlobal(c, gid);

@@ -1,7 +1,8 @@
-package io.jdtm.server.store;
+package io.jdtm.server.store.jdbc;
 
 import io.jdtm.protocol.Outcome;
 import io.jdtm.protocol.TransStatus;
+import io.jdtm.server.store.Attempt;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,11 +15,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The SQL of the attempt history, shared by the SQL engines (SQLite, PostgreSQL, MySQL/MariaDB): table
+ * The SQL of the attempt history, on every dialect (SQLite, PostgreSQL, MySQL/MariaDB): table
  * {@code jdtm_attempt}, times in epoch milliseconds ({@code bigint}), so no engine's time-zone or precision rules
  * apply (docs/storage.md, "Attempt history").
  */
-public final class AttemptRows {
+final class AttemptRows {
     private AttemptRows() {}
 
     /**
@@ -26,20 +27,18 @@ public final class AttemptRows {
      * attempt never outlives retention. The attempt number is not stored: SQL engines keep every attempt, so it is
      * the attempt's place among those of its (branch_id, op), counted when read ({@link #read}).
      */
-    public static final String INSERT = "INSERT INTO jdtm_attempt (gid, branch_id, op, start_ms, latency_ms, outcome,"
+    static final String INSERT = "INSERT INTO jdtm_attempt (gid, branch_id, op, start_ms, latency_ms, outcome,"
             + " code, answer, next_try_ms, interval_s) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM trans_global"
             + " WHERE gid = ?";
 
-    public static final String SELECT_BY_GID = "SELECT gid, branch_id, op, start_ms, latency_ms, outcome, code,"
+    static final String SELECT_BY_GID = "SELECT gid, branch_id, op, start_ms, latency_ms, outcome, code,"
             + " answer, next_try_ms, interval_s FROM jdtm_attempt WHERE gid = ? ORDER BY id";
 
     /** The live counts of the admin UI: transactions per status. */
-    public static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM trans_global GROUP BY status";
-
-    public static final String DELETE_BY_GID = "DELETE FROM jdtm_attempt WHERE gid = ?";
+    static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM trans_global GROUP BY status";
 
     /** Binds {@link #INSERT}'s parameters. */
-    public static void bindInsert(PreparedStatement ps, Attempt a) throws SQLException {
+    static void bindInsert(PreparedStatement ps, Attempt a) throws SQLException {
         ps.setString(1, a.gid());
         ps.setString(2, a.branchId());
         ps.setString(3, a.op());
@@ -58,7 +57,7 @@ public final class AttemptRows {
     }
 
     /** Runs a bound {@link #SELECT_BY_GID}, numbering each attempt within its (branch_id, op). */
-    public static List<Attempt> read(PreparedStatement ps) throws SQLException {
+    static List<Attempt> read(PreparedStatement ps) throws SQLException {
         List<Attempt> out = new ArrayList<>();
         Map<String, Integer> counts = new HashMap<>();
         try (ResultSet rs = ps.executeQuery()) {
@@ -77,7 +76,7 @@ public final class AttemptRows {
     }
 
     /** Runs {@link #COUNT_BY_STATUS}: every status, 0 when none; statuses jdtm does not know are left out. */
-    public static Map<TransStatus, Long> counts(PreparedStatement ps) throws SQLException {
+    static Map<TransStatus, Long> counts(PreparedStatement ps) throws SQLException {
         Map<TransStatus, Long> out = new EnumMap<>(TransStatus.class);
         for (TransStatus s : TransStatus.values()) {
             out.put(s, 0L);
