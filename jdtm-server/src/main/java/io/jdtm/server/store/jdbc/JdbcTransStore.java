@@ -352,6 +352,16 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public TransGlobal changeStatus(String gid, StatusChange change) {
+        return changeStatus(gid, change, List.of());
+    }
+
+    /**
+     * {@inheritDoc} One write in the gid's group-commit lane: the compare-and-set of the status first (when it
+     * fails nothing was changed), then, under the row lock it took, the branch rows by key.
+     */
+    @Override
+    public TransGlobal changeStatus(String gid, StatusChange change, List<TransBranch> branches) {
+        requireSameGid(gid, branches);
         StringBuilder set = new StringBuilder("status = ?, update_time = ?");
         boolean succeed = change.to() == TransStatus.SUCCEED;
         boolean failed = change.to() == TransStatus.FAILED;
@@ -387,11 +397,35 @@ public final class JdbcTransStore implements TransStore {
             ps.setString(i++, gid);
             ps.setString(i, change.from().wire());
         };
-        Sql.Fetched changed = runner.grouped(gid, "changeStatus", c -> updateAndRead(c, update, bind, gid));
+        Sql.Fetched changed = runner.grouped(gid, "changeStatus", c -> {
+            Sql.Fetched f = updateAndRead(c, update, bind, gid);
+            if (f != null && !branches.isEmpty()) {
+                writeBranches(c, gid, branches);
+            }
+            return f;
+        });
         if (changed == null) {
             throw new NotFoundException("transaction " + gid + " is not " + change.from() + " (or is missing)");
         }
         return changed.global();
+    }
+
+    /** Sets status and times of existing branch rows by key, in the sorted lock order of updateBranches. */
+    private void writeBranches(Connection c, String gid, List<TransBranch> branches) throws SQLException {
+        List<TransBranch> ordered = new ArrayList<>(branches);
+        ordered.sort(Comparator.comparing(TransBranch::branchId).thenComparing(TransBranch::op));
+        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_branch_op SET status = ?, finish_time = ?,"
+                + " update_time = ? WHERE gid = ? AND branch_id = ? AND op = ?")) {
+            for (TransBranch b : ordered) {
+                ps.setString(1, b.status().wire());
+                dialect.setTime(ps, 2, b.finishTime());
+                dialect.setTime(ps, 3, b.updateTime());
+                ps.setString(4, gid);
+                ps.setString(5, b.branchId());
+                ps.setString(6, b.op());
+                ps.executeUpdate();
+            }
+        }
     }
 
     /**
