@@ -4,11 +4,11 @@ import io.jdtm.server.store.StoreUnavailableException;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.trans.TransService;
+import io.jdtm.server.trans.TransService.ClaimedPass;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +18,11 @@ import org.slf4j.LoggerFactory;
  * {@code RetryInterval} seconds (so several TM instances can share one store); each claim is the lease of the pass
  * that follows (see {@code io.jdtm.server.trans.Passes}), renewed by that pass while it runs. It drives up to
  * {@code CronConcurrency} of them at once, each on its own virtual thread: a backlog is drained in parallel, not one
- * at a time. When nothing is due it idles {@code TransCronInterval} minus up to one second of jitter. The loop
+ * at a time. How many at once adapts ({@link AdaptiveLimit}): it shrinks while branches fail or passes slow down
+ * and grows back while they end well. The loop waits for a free slot before it claims, and claims no more than the
+ * free slots (and {@code CronBatch}), so a claimed transaction never waits for a slot and neither threads nor
+ * claimed rows pile up behind a slow or failing RM; the failing transactions themselves back off as their passes
+ * decide (spec §6.4–6.5). When nothing is due it idles {@code TransCronInterval} minus up to one second of jitter. The loop
  * catches everything per round and never dies; while the store is unavailable it retries every second and logs the
  * outage once (plus a reminder every 30 s), then once more when the store is back.
  */
@@ -33,8 +37,7 @@ public final class Poller implements AutoCloseable {
     private final Duration lease;
     private final Duration idle;
     private final int batch;
-    private final Semaphore slots;
-    private final int concurrency;
+    private final AdaptiveLimit slots;
     private final Outage outage = new Outage();
     private volatile boolean running;
     private Thread loop;
@@ -46,8 +49,7 @@ public final class Poller implements AutoCloseable {
         this.lease = lease;
         this.idle = idle;
         this.batch = batch;
-        this.concurrency = concurrency;
-        this.slots = new Semaphore(concurrency);
+        this.slots = AdaptiveLimit.forConcurrency(concurrency);
     }
 
     public synchronized void start() {
@@ -67,6 +69,9 @@ public final class Poller implements AutoCloseable {
                     long jitter = ThreadLocalRandom.current().nextLong(Math.min(1000, idle.toMillis()) + 1);
                     pause(idle.toMillis() - jitter);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return; // close()
             } catch (StoreUnavailableException e) {
                 outage.failed(e);
                 pause(1000);
@@ -110,21 +115,38 @@ public final class Poller implements AutoCloseable {
         }
     }
 
-    /** Claims up to one batch of due transactions and starts a pass for each as a slot frees. */
-    private int claimAndStart() {
-        int want = Math.min(batch, Math.max(1, slots.availablePermits()));
-        List<TransGlobal> due = store.claimDue(clock.instant(), Duration.ZERO, lease, service.newLeaseOwner(), want);
+    /**
+     * Waits for a free slot, claims up to as many due transactions as there are free slots (at most one batch) and
+     * starts a pass for each.
+     */
+    private int claimAndStart() throws InterruptedException {
+        int free = slots.acquire(batch);
+        List<TransGlobal> due;
+        try {
+            due = store.claimDue(clock.instant(), Duration.ZERO, lease, service.newLeaseOwner(), free);
+        } catch (RuntimeException e) {
+            slots.release(free);
+            throw e;
+        }
+        slots.release(free - due.size());
         for (TransGlobal g : due) {
-            acquireSlot();
-            Thread.startVirtualThread(() -> {
-                try {
-                    service.processClaimed(g);
-                } finally {
-                    slots.release();
-                }
-            });
+            start(g);
         }
         return due.size();
+    }
+
+    /** Runs the pass of a claimed transaction on its own virtual thread, in a slot taken for it. */
+    private Thread start(TransGlobal g) {
+        return Thread.startVirtualThread(() -> {
+            long t0 = System.nanoTime();
+            boolean trouble = true;
+            try {
+                ClaimedPass r = service.processClaimed(g);
+                trouble = r.failed() || r.branchErrors() > 0;
+            } finally {
+                slots.completed(System.nanoTime() - t0, trouble);
+            }
+        });
     }
 
     /**
@@ -140,13 +162,7 @@ public final class Poller implements AutoCloseable {
         List<Thread> threads = new ArrayList<>(due.size());
         for (TransGlobal g : due) {
             acquireSlot();
-            threads.add(Thread.startVirtualThread(() -> {
-                try {
-                    service.processClaimed(g);
-                } finally {
-                    slots.release();
-                }
-            }));
+            threads.add(start(g));
         }
         for (Thread t : threads) {
             try {
@@ -161,7 +177,7 @@ public final class Poller implements AutoCloseable {
 
     private void acquireSlot() {
         try {
-            slots.acquire();
+            slots.acquire(1);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a poller slot", e);
@@ -179,9 +195,24 @@ public final class Poller implements AutoCloseable {
         }
     }
 
-    /** How many transactions may be driven at once. */
+    /** How many transactions may be driven at most at once ({@code CronConcurrency}). */
     public int concurrency() {
-        return concurrency;
+        return slots.max();
+    }
+
+    /** How many transactions may be driven at once now: adapts between a sixteenth of {@link #concurrency} and it. */
+    public int currentLimit() {
+        return slots.current();
+    }
+
+    /** How many transactions the poller is driving now. */
+    public int inFlight() {
+        return slots.inFlight();
+    }
+
+    /** The most transactions the poller drove at once since it started. */
+    public int peakInFlight() {
+        return slots.peak();
     }
 
     @Override

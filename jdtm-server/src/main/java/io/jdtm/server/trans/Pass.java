@@ -151,6 +151,17 @@ final class Pass {
         attempts.add(a);
     }
 
+    /** How many of this pass's calls got no usable answer ({@link Outcome#ERROR}: an error, a timeout, a refusal). */
+    synchronized int branchErrors() {
+        int n = 0;
+        for (Attempt a : attempts) {
+            if (a.outcome() == Outcome.ERROR) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /**
      * The calls of this pass, those that did not succeed stamped with the retry the pass decided: its schedule
      * when it ends with the transaction unfinished and its lease held, none otherwise (finished, or taken over).

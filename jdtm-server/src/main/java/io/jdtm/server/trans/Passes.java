@@ -100,9 +100,14 @@ final class Passes {
      * @param error what the last pass threw (a {@link DtmException}, a {@link StoreUnavailableException}), or null
      * @param driven false when no pass could run here: the transaction is finished, missing or under another TM's
      *        lease, or the last pass lost its lease
+     * @param branchErrors how many branch calls of the last pass got no usable answer (an error, a timeout)
      */
-    record Result(TransGlobal global, RuntimeException error, boolean driven) {
+    record Result(TransGlobal global, RuntimeException error, boolean driven, int branchErrors) {
         static final Result NOT_DRIVEN = new Result(null, null, false);
+
+        Result(TransGlobal global, RuntimeException error, boolean driven) {
+            this(global, error, driven, 0);
+        }
     }
 
     /**
@@ -254,9 +259,9 @@ final class Passes {
         }
         if (p.handedBack() && !p.status().isFinal()) {
             // not finished here: a waiting caller must not read this as the transaction's outcome
-            return new Result(p.global(), stopping(g.gid()), !p.lost());
+            return new Result(p.global(), stopping(g.gid()), !p.lost(), p.branchErrors());
         }
-        return new Result(p.global(), error, !p.lost());
+        return new Result(p.global(), error, !p.lost(), p.branchErrors());
     }
 
     private void release(Pass p) {

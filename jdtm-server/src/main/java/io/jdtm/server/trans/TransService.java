@@ -453,12 +453,23 @@ public final class TransService {
         }
     }
 
+    /**
+     * What a poller pass over a claimed transaction came to, for the poller's concurrency limit.
+     *
+     * @param finished the transaction is in a final status after the pass
+     * @param branchErrors branch calls of the pass that got no usable answer (an error, a timeout, a refusal)
+     * @param failed the pass itself failed (the store is unavailable, a storage error)
+     */
+    public record ClaimedPass(boolean finished, int branchErrors, boolean failed) {}
+
     /** A poller pass over a claimed transaction (the claim is its lease): synchronous; outcomes only logged. */
-    public void processClaimed(TransGlobal g) {
+    public ClaimedPass processClaimed(TransGlobal g) {
         Passes.Result r = passes.drive(Passes.Start.leased(g, null));
         if (r.error() != null) {
             logPassError(g.gid(), r.error());
         }
+        boolean finished = r.global() != null && r.global().status().isFinal();
+        return new ClaimedPass(finished, r.branchErrors(), r.error() != null);
     }
 
     /**
