@@ -318,30 +318,8 @@ public final class JdbcTransStore implements TransStore {
     @Override
     public void updateBranches(String gid, TransStatus expectedGlobal, List<TransBranch> branches) {
         requireSameGid(gid, branches);
-        // One lock order for every writer: two concurrent batches over the same rows then wait, never deadlock.
-        List<TransBranch> ordered = new ArrayList<>(branches);
-        ordered.sort(Comparator.comparing(TransBranch::branchId).thenComparing(TransBranch::op));
-        // One statement per row that checks the global status under a shared lock (held to the commit, so the
-        // status cannot change under it) instead of a separate locking read: one round trip for the usual row.
-        String sql = "UPDATE trans_branch_op SET status = ?, finish_time = ?, update_time = ? WHERE gid = ?"
-                + " AND branch_id = ? AND op = ? AND EXISTS (SELECT 1 FROM trans_global WHERE gid = ? AND status = ?"
-                + dialect.shareLock() + ")";
         runner.grouped(gid, "updateBranches", c -> {
-            boolean allWritten = !ordered.isEmpty();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                for (TransBranch b : ordered) {
-                    ps.setString(1, b.status().wire());
-                    dialect.setTime(ps, 2, b.finishTime());
-                    dialect.setTime(ps, 3, b.updateTime());
-                    ps.setString(4, gid);
-                    ps.setString(5, b.branchId());
-                    ps.setString(6, b.op());
-                    ps.setString(7, gid);
-                    ps.setString(8, expectedGlobal.wire());
-                    allWritten &= ps.executeUpdate() > 0;
-                }
-            }
-            if (!allWritten) {
+            if (!writeBranches(c, gid, branches, expectedGlobal)) {
                 // Tells a changed status (then no row matched: nothing was written) from rows that do not exist
                 // (left alone); statuses never return to an earlier one, so no row was written in the first case.
                 lockStatus(c, gid, expectedGlobal);
@@ -400,7 +378,7 @@ public final class JdbcTransStore implements TransStore {
         Sql.Fetched changed = runner.grouped(gid, "changeStatus", c -> {
             Sql.Fetched f = updateAndRead(c, update, bind, gid);
             if (f != null && !branches.isEmpty()) {
-                writeBranches(c, gid, branches);
+                writeBranches(c, gid, branches, null);
             }
             return f;
         });
@@ -410,12 +388,24 @@ public final class JdbcTransStore implements TransStore {
         return changed.global();
     }
 
-    /** Sets status and times of existing branch rows by key, in the sorted lock order of updateBranches. */
-    private void writeBranches(Connection c, String gid, List<TransBranch> branches) throws SQLException {
+    /**
+     * Sets status, finish_time and update_time of existing branch rows, matched by (gid, branch_id, op), in one lock
+     * order for every writer (two concurrent batches over the same rows then wait, never deadlock). With
+     * {@code guard}, each row's statement also checks the global status under a shared lock (held to the commit,
+     * so the status cannot change under it) instead of a separate locking read: one round trip for the usual row;
+     * without, the caller holds the global row's lock already.
+     *
+     * @return whether every row was written (false also for an empty list)
+     */
+    private boolean writeBranches(Connection c, String gid, List<TransBranch> branches, TransStatus guard)
+            throws SQLException {
         List<TransBranch> ordered = new ArrayList<>(branches);
         ordered.sort(Comparator.comparing(TransBranch::branchId).thenComparing(TransBranch::op));
-        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_branch_op SET status = ?, finish_time = ?,"
-                + " update_time = ? WHERE gid = ? AND branch_id = ? AND op = ?")) {
+        String sql = "UPDATE trans_branch_op SET status = ?, finish_time = ?, update_time = ? WHERE gid = ?"
+                + " AND branch_id = ? AND op = ?" + (guard == null ? ""
+                : " AND EXISTS (SELECT 1 FROM trans_global WHERE gid = ? AND status = ?" + dialect.shareLock() + ")");
+        boolean allWritten = !ordered.isEmpty();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (TransBranch b : ordered) {
                 ps.setString(1, b.status().wire());
                 dialect.setTime(ps, 2, b.finishTime());
@@ -423,9 +413,14 @@ public final class JdbcTransStore implements TransStore {
                 ps.setString(4, gid);
                 ps.setString(5, b.branchId());
                 ps.setString(6, b.op());
-                ps.executeUpdate();
+                if (guard != null) {
+                    ps.setString(7, gid);
+                    ps.setString(8, guard.wire());
+                }
+                allWritten &= ps.executeUpdate() > 0;
             }
         }
+        return allWritten;
     }
 
     /**
