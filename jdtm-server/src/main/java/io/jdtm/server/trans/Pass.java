@@ -36,12 +36,13 @@ final class Pass {
     /** The branch calls of this pass, in the order they ended; recorded when the pass ends. */
     private final List<Attempt> attempts = new ArrayList<>();
     /** Whether branch statuses wait for the pass's next write ({@code UpdateBranchSync: 0}, see {@link Engine}). */
-    private boolean deferBranchWrites;
+    private final boolean deferBranchWrites;
     /** Branch statuses decided by this pass and not written yet; only when {@link #deferBranchWrites}. */
     private final List<TransBranch> deferred = new ArrayList<>();
 
-    Pass(TransGlobal global, Instant start, String token, Instant leaseUntil) {
+    Pass(TransGlobal global, Instant start, String token, Instant leaseUntil, boolean deferBranchWrites) {
         this.global = global;
+        this.deferBranchWrites = deferBranchWrites;
         this.start = start;
         this.token = token;
         this.leaseUntil = floorSeconds(leaseUntil);
@@ -179,12 +180,8 @@ final class Pass {
         return out;
     }
 
-    synchronized boolean defersBranchWrites() {
+    boolean defersBranchWrites() {
         return deferBranchWrites;
-    }
-
-    synchronized void deferBranchWrites(boolean defer) {
-        this.deferBranchWrites = defer;
     }
 
     /** Keeps a branch status for the pass's next write. */

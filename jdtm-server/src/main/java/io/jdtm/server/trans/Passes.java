@@ -226,8 +226,7 @@ final class Passes {
 
     /** One pass under the lease {@code token}, then the release of the lease with the schedule it decided. */
     private Result runOne(Slot slot, TransGlobal g, List<TransBranch> branches, String token) {
-        Pass p = new Pass(g, e.now(), token, g.nextCronTime());
-        p.deferBranchWrites(e.defersBranchWrites(g));
+        Pass p = new Pass(g, e.now(), token, g.nextCronTime(), e.defersBranchWrites(g));
         slot.current = p;
         p.trace(e.tracing.startPass(g.gid(), g.transType().wire(), g.extData()));
         RuntimeException error = null;

@@ -7,6 +7,7 @@ import io.jdtm.server.branch.BranchResult;
 import io.jdtm.server.store.TransBranch;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -256,36 +257,29 @@ final class SagaProcessor implements TransProcessor {
             int inflight = 0;
             try {
                 while (go.getAsBoolean() && e.now().isBefore(deadline)) {
-                    int first = -1;
-                    int startedNow = 0;
+                    List<Integer> ready = new ArrayList<>();
                     for (int i = 0; i < n; i++) {
                         int k = reverse ? n - 1 - i : i;
                         if (!started[k] && startable.test(k)) {
                             // the lease must outlast this call: checked (and renewed) here, on the pass thread
                             e.ensureLease(p, e.requestTimeout(p));
                             started[k] = true;
-                            if (inflight == 0 && startedNow == 0) {
-                                first = k; // held back: if it stays the only call, it runs on this thread
-                            } else {
-                                if (first >= 0) {
-                                    inflight++;
-                                    start(done, first, rowOf.apply(first));
-                                    first = -1;
-                                }
-                                inflight++;
-                                start(done, k, rowOf.apply(k));
-                            }
-                            startedNow++;
+                            ready.add(k);
                         }
                     }
-                    if (first >= 0) {
+                    if (inflight == 0 && ready.size() == 1) {
                         // the only call in flight (a sequential saga's next step): no thread of its own, no hand-over;
                         // it ends within the request timeout like any call, which the lease covers
-                        onDone.accept(new Done(first, e.execBranchQuietly(p, rowOf.apply(first))));
+                        int k = ready.getFirst();
+                        onDone.accept(new Done(k, e.execBranchQuietly(p, rowOf.apply(k))));
                         if (Thread.currentThread().isInterrupted()) {
                             throw DtmException.error("interrupted while processing " + p.gid());
                         }
                         continue;
+                    }
+                    for (int k : ready) {
+                        inflight++;
+                        start(done, k, rowOf.apply(k));
                     }
                     if (inflight == 0) {
                         return;
