@@ -1,6 +1,7 @@
 package io.jdtm.server.cron;
 
 import io.jdtm.server.store.StoreUnavailableException;
+import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.trans.TransService;
@@ -9,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,19 +131,40 @@ public final class Poller implements AutoCloseable {
             throw e;
         }
         slots.release(free - due.size());
+        Map<String, List<TransBranch>> branches = branchesOf(due);
         for (TransGlobal g : due) {
-            start(g);
+            start(g, branches.get(g.gid()));
         }
         return due.size();
     }
 
-    /** Runs the pass of a claimed transaction on its own virtual thread, in a slot taken for it. */
-    private Thread start(TransGlobal g) {
+    /**
+     * The branches of the claimed transactions, read in one go rather than by each pass; empty when that read
+     * fails, and each pass then reads its own. Their leases are held, so no pass changes them meanwhile.
+     */
+    private Map<String, List<TransBranch>> branchesOf(List<TransGlobal> due) {
+        if (due.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return store.findBranches(due.stream().map(TransGlobal::gid).toList());
+        } catch (RuntimeException e) {
+            log.debug("poller: reading the branches of {} claimed transactions failed; each pass reads its own: {}",
+                    due.size(), e.toString());
+            return Map.of();
+        }
+    }
+
+    /**
+     * Runs the pass of a claimed transaction on its own virtual thread, in a slot taken for it; {@code branches}
+     * are its branch rows when already read, else null.
+     */
+    private Thread start(TransGlobal g, List<TransBranch> branches) {
         return Thread.startVirtualThread(() -> {
             long t0 = System.nanoTime();
             boolean trouble = true;
             try {
-                ClaimedPass r = service.processClaimed(g);
+                ClaimedPass r = service.processClaimed(g, branches);
                 trouble = r.failed() || r.branchErrors() > 0;
             } finally {
                 slots.completed(System.nanoTime() - t0, trouble);
@@ -160,9 +183,10 @@ public final class Poller implements AutoCloseable {
     public int runOnce(Duration lookahead) {
         List<TransGlobal> due = store.claimDue(clock.instant(), lookahead, lease, service.newLeaseOwner(), ROUND_LIMIT);
         List<Thread> threads = new ArrayList<>(due.size());
+        Map<String, List<TransBranch>> branches = branchesOf(due);
         for (TransGlobal g : due) {
             acquireSlot();
-            threads.add(start(g));
+            threads.add(start(g, branches.get(g.gid())));
         }
         for (Thread t : threads) {
             try {

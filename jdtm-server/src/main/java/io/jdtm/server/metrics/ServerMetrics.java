@@ -2,12 +2,14 @@ package io.jdtm.server.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.function.IntSupplier;
 
 /**
  * DTM's Prometheus metrics with DTM's exact names and labels (spec §11.5), so existing dashboards keep working.
@@ -69,6 +71,20 @@ public final class ServerMetrics {
         branchDuration = Histogram.builder().name("jdtm_branch_duration_seconds")
                 .help("How long the TM's branch calls took, by transaction type (the admin UI's branch latency)")
                 .labelNames("model").classicOnly().register(registry);
+    }
+
+    /**
+     * Exposes the poller's adaptive concurrency ({@code CronConcurrency}, docs/configuration.md): its current limit
+     * and the passes it runs now, read when scraped.
+     */
+    public void poller(IntSupplier limit, IntSupplier inFlight) {
+        GaugeWithCallback.builder().name("jdtm_poller_limit")
+                .help("How many transactions the poller may drive at once now: its adaptive limit within"
+                        + " CronConcurrency")
+                .callback(cb -> cb.call(limit.getAsInt())).register(registry);
+        GaugeWithCallback.builder().name("jdtm_poller_passes")
+                .help("Passes the poller is running now")
+                .callback(cb -> cb.call(inFlight.getAsInt())).register(registry);
     }
 
     /** How long one branch call took (every call the TM makes, whatever its outcome). */

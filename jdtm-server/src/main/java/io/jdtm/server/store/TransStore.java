@@ -3,6 +3,8 @@ package io.jdtm.server.store;
 import io.jdtm.protocol.TransStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +33,18 @@ public interface TransStore extends AutoCloseable {
 
     /** All branch rows of a transaction in insertion order; empty when there are none or the gid is unknown. */
     List<TransBranch> findBranches(String gid);
+
+    /**
+     * The branch rows of several transactions, each list as {@link #findBranches(String)} gives it; a gid without
+     * rows maps to an empty list. The poller reads the branches of a claim's transactions with it in one go.
+     */
+    default Map<String, List<TransBranch>> findBranches(Collection<String> gids) {
+        Map<String, List<TransBranch>> out = new HashMap<>();
+        for (String gid : gids) {
+            out.put(gid, findBranches(gid));
+        }
+        return out;
+    }
 
     /**
      * One page of transactions for the {@code all} listing, in the engine's order (newest first for SQL engines),

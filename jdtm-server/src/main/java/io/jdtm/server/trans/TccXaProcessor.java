@@ -37,6 +37,9 @@ final class TccXaProcessor implements TransProcessor {
     public void processOnce(Engine e, Pass p, List<TransBranch> branches) {
         if (p.status() == TransStatus.PREPARED && e.isTimeout(p)) {
             e.changeStatus(p, TransStatus.ABORTING, e.timeoutReason(p));
+            // the AP may have registered a branch after they were read: from now on none can be (registration
+            // needs the status prepared), so what is stored now is every branch to roll back
+            branches = e.store.findBranches(p.gid());
         }
         if (p.status() != TransStatus.SUBMITTED && p.status() != TransStatus.ABORTING) {
             return;

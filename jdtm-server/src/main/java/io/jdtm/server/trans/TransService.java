@@ -462,9 +462,12 @@ public final class TransService {
      */
     public record ClaimedPass(boolean finished, int branchErrors, boolean failed) {}
 
-    /** A poller pass over a claimed transaction (the claim is its lease): synchronous; outcomes only logged. */
-    public ClaimedPass processClaimed(TransGlobal g) {
-        Passes.Result r = passes.drive(Passes.Start.leased(g, null));
+    /**
+     * A poller pass over a claimed transaction (the claim is its lease): synchronous; outcomes only logged.
+     * {@code branches}: its branch rows when the poller read them with the claim, else null (the pass reads them).
+     */
+    public ClaimedPass processClaimed(TransGlobal g, List<TransBranch> branches) {
+        Passes.Result r = passes.drive(Passes.Start.leased(g, branches));
         if (r.error() != null) {
             logPassError(g.gid(), r.error());
         }

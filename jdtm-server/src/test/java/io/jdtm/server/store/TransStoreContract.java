@@ -218,6 +218,34 @@ public abstract class TransStoreContract {
     }
 
     @Test
+    void findBranchesOfManyGidsGivesEachItsOwnInOrder() {
+        List<String> gids = new ArrayList<>();
+        for (int i = 0; i < 130; i++) { // more than one query's worth on the SQL engines
+            String gid = "many-b-" + i;
+            gids.add(gid);
+            if (i % 10 != 7) { // every tenth has no row at all
+                store.saveNew(newGlobal(gid, TransStatus.SUBMITTED, T0), sagaStep(gid, i % 3 + 1, T0));
+            }
+        }
+        store.appendBranches("many-b-0", TransStatus.SUBMITTED, List.of(branch("many-b-0", "09", "action", T0)));
+        gids.add("many-b-5"); // asked twice
+
+        Map<String, List<TransBranch>> found = store.findBranches(gids);
+
+        assertThat(found).hasSize(130);
+        for (int i = 0; i < 130; i++) {
+            String gid = "many-b-" + i;
+            assertThat(found.get(gid)).as(gid).extracting(TransBranch::id)
+                    .containsExactlyElementsOf(store.findBranches(gid).stream().map(TransBranch::id).toList());
+            assertThat(found.get(gid)).as(gid).allSatisfy(b -> assertThat(b.gid()).isEqualTo(gid));
+        }
+        assertThat(found.get("many-b-7")).isEmpty();
+        assertThat(keys(found.get("many-b-0"))).containsExactly("01/compensate", "01/action", "09/action");
+        assertThat(keys(found.get("many-b-4"))).containsExactly("02/compensate", "02/action");
+        assertThat(store.findBranches(List.of())).isEmpty();
+    }
+
+    @Test
     void saveNewTwiceIsAUniqueConflictAndChangesNothing() {
         TransGlobal first = store.saveNew(newGlobal("dup-1", TransStatus.PREPARED, T0), sagaStep("dup-1", 1, T0));
 

@@ -24,7 +24,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -61,6 +64,8 @@ import org.slf4j.LoggerFactory;
 public final class JdbcTransStore implements TransStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcTransStore.class);
     private static final int DELETE_CHUNK = 500;
+    /** Gids per query of {@link #findBranches(Collection)}. */
+    private static final int BRANCH_READ_CHUNK = 100;
     /** Branch rows per INSERT statement: far below every driver's bind-parameter limit. */
     private static final int ROWS_PER_INSERT = 200;
 
@@ -148,19 +153,44 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public List<TransBranch> findBranches(String gid) {
-        return runner.read("findBranches", c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT " + Sql.BRANCH_COLUMNS + " FROM trans_branch_op WHERE gid = ? ORDER BY id")) {
-                ps.setString(1, gid);
-                List<TransBranch> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(Sql.branch(rs, dialect));
+        return findBranches(List.of(gid)).get(gid);
+    }
+
+    /** {@inheritDoc} One query per {@value #BRANCH_READ_CHUNK} gids. */
+    @Override
+    public Map<String, List<TransBranch>> findBranches(Collection<String> gids) {
+        List<String> all = List.copyOf(new LinkedHashSet<>(gids));
+        Map<String, List<TransBranch>> out = new HashMap<>();
+        for (String gid : all) {
+            out.put(gid, new ArrayList<>());
+        }
+        for (int from = 0; from < all.size(); from += BRANCH_READ_CHUNK) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + BRANCH_READ_CHUNK));
+            String where = chunk.size() == 1 ? "gid = ?" : "gid IN (" + Sql.marks(chunk.size()) + ")";
+            List<TransBranch> rows = runner.read("findBranches", c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT " + Sql.BRANCH_COLUMNS + " FROM trans_branch_op WHERE " + where + " ORDER BY id")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 1, chunk.get(i));
                     }
+                    List<TransBranch> got = new ArrayList<>();
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            got.add(Sql.branch(rs, dialect));
+                        }
+                    }
+                    return got;
                 }
-                return out;
+            });
+            for (TransBranch b : rows) {
+                // one gid asked: every row is its (a case-insensitive collation may match another spelling)
+                List<TransBranch> of = out.get(chunk.size() == 1 ? chunk.getFirst() : b.gid());
+                if (of != null) {
+                    of.add(b);
+                }
             }
-        });
+        }
+        return out;
     }
 
     @Override
