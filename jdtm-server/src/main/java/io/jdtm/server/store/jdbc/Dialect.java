@@ -80,6 +80,12 @@ sealed interface Dialect permits ServerDialect, SqliteDialect {
      */
     int resetCronTime(Connection c, Instant now, Instant after, int limit) throws SQLException;
 
+    /**
+     * Runs first in the transaction of a read that looks rows up by a list of keys (the branches of many gids):
+     * steers a planner that lacks statistics away from reading the whole table. Nothing by default.
+     */
+    default void beforeKeyListRead(Connection c) throws SQLException {}
+
     /** Statements that empty DTM's tables and the attempt history, and restart their ids. */
     List<String> resetStatements();
 

@@ -166,8 +166,12 @@ public final class JdbcTransStore implements TransStore {
         }
         for (int from = 0; from < all.size(); from += BRANCH_READ_CHUNK) {
             List<String> chunk = all.subList(from, Math.min(all.size(), from + BRANCH_READ_CHUNK));
-            String where = chunk.size() == 1 ? "gid = ?" : "gid IN (" + Sql.marks(chunk.size()) + ")";
-            List<TransBranch> rows = runner.read("findBranches", c -> {
+            boolean many = chunk.size() > 1;
+            String where = many ? "gid IN (" + Sql.marks(chunk.size()) + ")" : "gid = ?";
+            GroupCommit.Work<List<TransBranch>> read = c -> {
+                if (many) {
+                    dialect.beforeKeyListRead(c);
+                }
                 try (PreparedStatement ps = c.prepareStatement(
                         "SELECT " + Sql.BRANCH_COLUMNS + " FROM trans_branch_op WHERE " + where + " ORDER BY id")) {
                     for (int i = 0; i < chunk.size(); i++) {
@@ -181,10 +185,11 @@ public final class JdbcTransStore implements TransStore {
                     }
                     return got;
                 }
-            });
+            };
+            List<TransBranch> rows = many ? runner.readTx("findBranches", read) : runner.read("findBranches", read);
             for (TransBranch b : rows) {
                 // one gid asked: every row is its (a case-insensitive collation may match another spelling)
-                List<TransBranch> of = out.get(chunk.size() == 1 ? chunk.getFirst() : b.gid());
+                List<TransBranch> of = out.get(many ? b.gid() : chunk.getFirst());
                 if (of != null) {
                     of.add(b);
                 }

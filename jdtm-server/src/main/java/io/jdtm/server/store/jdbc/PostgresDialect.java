@@ -113,6 +113,19 @@ final class PostgresDialect implements ServerDialect {
         return Sql.INSERT_BRANCH + " ON CONFLICT (gid, branch_id, op) DO NOTHING";
     }
 
+    /**
+     * Sequential scans are off for the read: a table that was never analyzed (autovacuum off, or not yet run since
+     * it grew) has a row estimate from when it was small and the default selectivity of 0.5 % per listed key, so
+     * "gid IN (64 keys)" looks like a third of the table and Postgres read all of it (81 ms with 490,000 branch
+     * rows) instead of the (gid, branch_id, op) index (2 ms).
+     */
+    @Override
+    public void beforeKeyListRead(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL enable_seqscan = off");
+        }
+    }
+
     @Override
     public List<TransGlobal> claimDue(Connection c, Instant now, Instant due, Instant until, String owner, int limit)
             throws SQLException {

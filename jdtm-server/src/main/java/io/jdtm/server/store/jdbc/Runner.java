@@ -111,6 +111,14 @@ final class Runner implements AutoCloseable {
     }
 
     /**
+     * Runs a read in one transaction on a read connection (on a server; SQLite reads in autocommit), so that
+     * {@code SET LOCAL} settings last for its statements only.
+     */
+    <T> T readTx(String what, Work<T> work) {
+        return run(what, !dialect.oneWriter(), reads, work);
+    }
+
+    /**
      * Runs a single-statement write: in autocommit on a server (one round trip, committed when the statement
      * returns); with one writer (SQLite), in the group commit's lane like every write.
      */
