@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,8 @@ public final class Poller implements AutoCloseable {
     private final int batch;
     private final AdaptiveLimit slots;
     private final Outage outage = new Outage();
+    private final LongAdder claims = new LongAdder();
+    private final LongAdder claimed = new LongAdder();
     private volatile boolean running;
     private Thread loop;
 
@@ -131,9 +134,16 @@ public final class Poller implements AutoCloseable {
             throw e;
         }
         slots.release(free - due.size());
-        Map<String, List<TransBranch>> branches = branchesOf(due);
-        for (TransGlobal g : due) {
-            start(g, branches.get(g.gid()));
+        claims.increment();
+        claimed.add(due.size());
+        if (!due.isEmpty()) {
+            // off the loop, so that the next claim does not wait for this one's branch read
+            Thread.startVirtualThread(() -> {
+                Map<String, List<TransBranch>> branches = branchesOf(due);
+                for (TransGlobal g : due) {
+                    start(g, branches.get(g.gid()));
+                }
+            });
         }
         return due.size();
     }
@@ -217,6 +227,16 @@ public final class Poller implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Claims the poller's loop made so far. */
+    public long claims() {
+        return claims.sum();
+    }
+
+    /** Transactions those claims took. */
+    public long claimed() {
+        return claimed.sum();
     }
 
     /** How many transactions may be driven at most at once ({@code CronConcurrency}). */

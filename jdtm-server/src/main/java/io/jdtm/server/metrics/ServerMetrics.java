@@ -1,6 +1,7 @@
 package io.jdtm.server.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -10,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * DTM's Prometheus metrics with DTM's exact names and labels (spec §11.5), so existing dashboards keep working.
@@ -74,10 +76,16 @@ public final class ServerMetrics {
     }
 
     /**
-     * Exposes the poller's adaptive concurrency ({@code CronConcurrency}, docs/configuration.md): its current limit
-     * and the passes it runs now, read when scraped.
+     * Exposes the poller's adaptive concurrency ({@code CronConcurrency}, docs/configuration.md): its current limit,
+     * the passes it runs now, its claims and the transactions they took, read when scraped.
      */
-    public void poller(IntSupplier limit, IntSupplier inFlight) {
+    public void poller(IntSupplier limit, IntSupplier inFlight, LongSupplier claims, LongSupplier claimed) {
+        CounterWithCallback.builder().name("jdtm_poller_claims_total")
+                .help("Claims of due transactions the poller made (each one store query)")
+                .callback(cb -> cb.call(claims.getAsLong())).register(registry);
+        CounterWithCallback.builder().name("jdtm_poller_claimed_total")
+                .help("Due transactions the poller's claims took (a pass each)")
+                .callback(cb -> cb.call(claimed.getAsLong())).register(registry);
         GaugeWithCallback.builder().name("jdtm_poller_limit")
                 .help("How many transactions the poller may drive at once now: its adaptive limit within"
                         + " CronConcurrency")
