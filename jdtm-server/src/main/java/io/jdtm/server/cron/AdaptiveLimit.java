@@ -1,6 +1,7 @@
 package io.jdtm.server.cron;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * How many poller passes may run at once: an AIMD limit between {@code min} and {@code max} ({@code CronConcurrency}).
@@ -60,10 +61,29 @@ final class AdaptiveLimit {
      * @return how many slots were taken (at least 1, at most {@code want})
      */
     synchronized int acquire(int want) throws InterruptedException {
+        return acquire(want, 1, Duration.ZERO);
+    }
+
+    /**
+     * Waits until at least one slot is free, then for up to {@code linger} more until {@code enough} are (or all
+     * of a lower limit), then takes up to {@code want} free slots. The poller lingers while a backlog is due, so
+     * that a claim takes many transactions at once instead of one per slot freed.
+     *
+     * @return how many slots were taken (at least 1, at most {@code want})
+     */
+    synchronized int acquire(int want, int enough, Duration linger) throws InterruptedException {
         if (want < 1) {
             throw new IllegalArgumentException("want must be positive, was " + want);
         }
         while (inFlight >= current()) {
+            wait();
+        }
+        long deadline = System.nanoTime() + linger.toNanos();
+        for (long left = linger.toNanos(); left > 0 && current() - inFlight < Math.min(enough, current());
+                left = deadline - System.nanoTime()) {
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        while (inFlight >= current()) { // the limit may have shrunk meanwhile
             wait();
         }
         int take = Math.min(want, current() - inFlight);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AdaptiveLimitTest {
@@ -100,6 +101,32 @@ class AdaptiveLimitTest {
         l.release(1);
         assertThat(waiting.get()).isEqualTo(1);
         assertThat(l.peak()).isEqualTo(4);
+    }
+
+    @Test
+    void acquireLingersForEnoughFreeSlotsThenTakesWhatIsFree() throws Exception {
+        AdaptiveLimit l = limit(1, 8, 8);
+        assertThat(l.acquire(8)).isEqualTo(8);
+
+        CompletableFuture<Integer> waiting = new CompletableFuture<>();
+        Thread t = Thread.startVirtualThread(() -> {
+            try {
+                waiting.complete(l.acquire(8, 4, Duration.ofMinutes(5)));
+            } catch (InterruptedException e) {
+                waiting.completeExceptionally(e);
+            }
+        });
+        l.release(1);
+        l.release(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> t.getState() == Thread.State.TIMED_WAITING);
+        assertThat(waiting).as("3 free slots are fewer than the 4 it waits for").isNotDone();
+        l.release(2);
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).as("all free slots, up to want").isEqualTo(5);
+
+        l.release(5);
+        long t0 = System.nanoTime();
+        assertThat(l.acquire(8, 8, Duration.ofMillis(50))).as("after the linger, what is free").isEqualTo(5);
+        assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(Duration.ofMillis(50).toNanos());
     }
 
     @Test
