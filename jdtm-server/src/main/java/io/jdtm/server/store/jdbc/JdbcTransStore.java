@@ -153,7 +153,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public List<TransBranch> findBranches(String gid) {
-        return findBranches(List.of(gid)).get(gid);
+        return branchesOf(List.of(gid));
     }
 
     /** {@inheritDoc} One query per {@value #BRANCH_READ_CHUNK} gids. */
@@ -166,36 +166,40 @@ public final class JdbcTransStore implements TransStore {
         }
         for (int from = 0; from < all.size(); from += BRANCH_READ_CHUNK) {
             List<String> chunk = all.subList(from, Math.min(all.size(), from + BRANCH_READ_CHUNK));
-            boolean many = chunk.size() > 1;
-            String where = many ? "gid IN (" + Sql.marks(chunk.size()) + ")" : "gid = ?";
-            GroupCommit.Work<List<TransBranch>> read = c -> {
-                if (many) {
-                    dialect.beforeKeyListRead(c);
-                }
-                try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT " + Sql.BRANCH_COLUMNS + " FROM trans_branch_op WHERE " + where + " ORDER BY id")) {
-                    for (int i = 0; i < chunk.size(); i++) {
-                        ps.setString(i + 1, chunk.get(i));
-                    }
-                    List<TransBranch> got = new ArrayList<>();
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            got.add(Sql.branch(rs, dialect));
-                        }
-                    }
-                    return got;
-                }
-            };
-            List<TransBranch> rows = many ? runner.readTx("findBranches", read) : runner.read("findBranches", read);
-            for (TransBranch b : rows) {
+            for (TransBranch b : branchesOf(chunk)) {
                 // one gid asked: every row is its (a case-insensitive collation may match another spelling)
-                List<TransBranch> of = out.get(many ? b.gid() : chunk.getFirst());
+                List<TransBranch> of = out.get(chunk.size() == 1 ? chunk.getFirst() : b.gid());
                 if (of != null) {
                     of.add(b);
                 }
             }
         }
         return out;
+    }
+
+    /** The branch rows of {@code gids} (at least one), in id order, in one query. */
+    private List<TransBranch> branchesOf(List<String> gids) {
+        boolean many = gids.size() > 1;
+        String where = many ? "gid IN (" + Sql.marks(gids.size()) + ")" : "gid = ?";
+        GroupCommit.Work<List<TransBranch>> read = c -> {
+            if (many) {
+                dialect.beforeKeyListRead(c);
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT " + Sql.BRANCH_COLUMNS + " FROM trans_branch_op WHERE " + where + " ORDER BY id")) {
+                for (int i = 0; i < gids.size(); i++) {
+                    ps.setString(i + 1, gids.get(i));
+                }
+                List<TransBranch> got = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        got.add(Sql.branch(rs, dialect));
+                    }
+                }
+                return got;
+            }
+        };
+        return many ? runner.readTx("findBranches", read) : runner.read("findBranches", read);
     }
 
     @Override
