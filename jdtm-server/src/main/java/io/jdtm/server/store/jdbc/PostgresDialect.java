@@ -110,7 +110,7 @@ final class PostgresDialect implements ServerDialect {
 
     @Override
     public String insertBranchIgnoringDuplicates() {
-        return Sql.INSERT_BRANCH + " ON CONFLICT (gid, branch_id, op) DO NOTHING";
+        return Sql.INSERT_BRANCH_OR_NOTHING;
     }
 
     /**

@@ -56,6 +56,8 @@ final class Sql {
     static final int BRANCH_PARAMS = 10;
     static final String INSERT_BRANCH = "INSERT INTO trans_branch_op (gid, url, bin_data, branch_id, op, status,"
             + " create_time, update_time, finish_time, rollback_time) VALUES " + BRANCH_VALUES;
+    /** {@link #INSERT_BRANCH} leaving an existing (gid, branch_id, op) row as it is, where ON CONFLICT exists. */
+    static final String INSERT_BRANCH_OR_NOTHING = INSERT_BRANCH + " ON CONFLICT (gid, branch_id, op) DO NOTHING";
 
     /** {@code insert} (a one-row branch INSERT, possibly with a suffix) made to insert {@code rows} rows at once. */
     static String branchRows(String insert, int rows) {

@@ -95,7 +95,7 @@ record SqliteDialect() implements Dialect {
 
     @Override
     public String insertBranchIgnoringDuplicates() {
-        return Sql.INSERT_BRANCH + " ON CONFLICT (gid, branch_id, op) DO NOTHING";
+        return Sql.INSERT_BRANCH_OR_NOTHING;
     }
 
     @Override
