@@ -176,7 +176,10 @@ final class MysqlDialect implements ServerDialect {
         // (TECH-NOTES §5); a loopback connection gains nothing from TLS.
         String h = cfg.host();
         boolean loopback = h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]");
-        return "?connectTimeout=10000&tcpKeepAlive=true" + (loopback ? "&sslMode=disable" : "");
+        // useBulkStmtsForInserts=false: a batch is pipelined instead (MariaDB's bulk protocol refuses the attempt
+        // history's INSERT … SELECT: "not supported in the prepared statement protocol").
+        return "?connectTimeout=10000&tcpKeepAlive=true&useBulkStmtsForInserts=false"
+                + (loopback ? "&sslMode=disable" : "");
     }
 
     private static boolean hasCode(SQLException e, Set<Integer> codes) {
