@@ -277,10 +277,12 @@ public abstract class TransStoreContract {
     void manyConcurrentWritersAllSucceedAndAreAllFound() throws Exception {
         int threads = 64;
         int each = 50;
+        Map<String, TransGlobal> saved = new java.util.concurrent.ConcurrentHashMap<>();
         List<Outcome<Integer>> results = concurrently(threads, t -> () -> {
             for (int n = 0; n < each; n++) {
                 String gid = "many-" + t + "-" + n;
-                store.saveNew(newGlobal(gid, TransStatus.SUBMITTED, T0), List.of(branch(gid, "01", "action", T0)));
+                saved.put(gid, store.saveNew(newGlobal(gid, TransStatus.SUBMITTED, T0),
+                        List.of(branch(gid, "01", "action", T0))));
             }
             return each;
         });
@@ -289,13 +291,34 @@ public abstract class TransStoreContract {
         for (int t = 0; t < threads; t++) {
             for (int n = 0; n < each; n++) {
                 String gid = "many-" + t + "-" + n;
-                assertThat(store.findGlobal(gid)).as(gid).isPresent();
+                // each writer got its own row back, id included, however the writes were batched
+                assertThat(store.findGlobal(gid)).as(gid).contains(saved.get(gid));
             }
         }
         assertThat(store.findBranches("many-63-49")).hasSize(1);
         Page<TransGlobal> all = store.scanGlobals(ScanQuery.first(threads * each + 1));
         assertThat(all.items()).hasSize(threads * each);
         assertThat(all.next()).isEmpty();
+
+        // and their status changes, with a branch each, side by side too
+        Instant t1 = T0.plusSeconds(5);
+        List<Outcome<Integer>> changes = concurrently(threads, t -> () -> {
+            for (int n = 0; n < each; n++) {
+                String gid = "many-" + t + "-" + n;
+                TransStatus to = n % 2 == 0 ? TransStatus.SUCCEED : TransStatus.ABORTING;
+                TransGlobal changed = store.changeStatus(gid, StatusChange.of(TransStatus.SUBMITTED, to, t1),
+                        List.of(branch(gid, "01", "action", T0).withStatus(BranchStatus.SUCCEED, t1)));
+                assertThat(changed.gid()).isEqualTo(gid);
+                assertThat(changed.id()).isEqualTo(saved.get(gid).id());
+                assertThat(changed.status()).isEqualTo(to);
+            }
+            return each;
+        });
+        assertThat(changes).allSatisfy(r -> assertThat(r.error()).isNull());
+        assertThat(store.findBranches("many-17-3")).singleElement()
+                .extracting(TransBranch::status).isEqualTo(BranchStatus.SUCCEED);
+        assertThat(store.findGlobal("many-17-4")).get().extracting(TransGlobal::status)
+                .isEqualTo(TransStatus.SUCCEED);
     }
 
     // ---- branches ----

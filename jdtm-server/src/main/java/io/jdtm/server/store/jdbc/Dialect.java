@@ -60,6 +60,14 @@ sealed interface Dialect permits ServerDialect, SqliteDialect {
      */
     OptionalLong insertGlobal(Connection c, Binder values) throws SQLException;
 
+    /**
+     * True when the driver sends a JDBC batch's statements without waiting for each answer (PostgreSQL's), so a
+     * group-commit batch runs its writes' {@link Step}s side by side in rounds; never with one writer.
+     */
+    default boolean pipelinesBatches() {
+        return false;
+    }
+
     /** True when {@code UPDATE ... RETURNING} exists, so a status change and its read-back are one statement. */
     boolean updateReturning();
 

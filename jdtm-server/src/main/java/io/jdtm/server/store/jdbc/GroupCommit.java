@@ -6,7 +6,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -71,7 +77,7 @@ final class GroupCommit implements AutoCloseable {
 
     private static final RunAlone RUN_ALONE = new RunAlone();
 
-    private record Task<T>(String what, Work<T> work, CompletableFuture<T> done) {
+    private record Task<T>(String key, String what, Step<T> first, CompletableFuture<T> done) {
         void ran(Object value) {
             @SuppressWarnings("unchecked")
             T t = (T) value;
@@ -81,7 +87,7 @@ final class GroupCommit implements AutoCloseable {
         /** Runs the write alone; returns what it threw when that says the database is unreachable. */
         RuntimeException alone(Backend b) {
             try {
-                done.complete(b.runAlone(what, work));
+                done.complete(b.runAlone(what, c -> Step.run(first, c)));
             } catch (StoreUnavailableException e) {
                 done.completeExceptionally(e);
                 return e;
@@ -93,10 +99,11 @@ final class GroupCommit implements AutoCloseable {
     }
 
     /** Queued by {@link #close()} behind every accepted write; a lane stops when it reaches it. */
-    private static final Task<Void> STOP = new Task<>("stop", c -> null, new CompletableFuture<>());
+    private static final Task<Void> STOP = new Task<>("", "stop", Step.done(null), new CompletableFuture<>());
 
     private final Backend backend;
     private final boolean savepoints;
+    private final boolean pipelined;
     private final List<LinkedBlockingQueue<Task<?>>> queues = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong batches = new AtomicLong();
@@ -108,10 +115,16 @@ final class GroupCommit implements AutoCloseable {
 
     /**
      * @param savepoints run each write of a batch in its own savepoint (see the class comment)
+     * @param pipelined run the writes of a batch side by side in rounds ({@link Step}), for a driver that sends a
+     *     JDBC batch without waiting for each statement's answer; never with savepoints
      */
-    GroupCommit(String name, int lanes, boolean savepoints, Backend backend) {
+    GroupCommit(String name, int lanes, boolean savepoints, boolean pipelined, Backend backend) {
+        if (savepoints && pipelined) {
+            throw new IllegalArgumentException("a pipelined batch has no per-write savepoints");
+        }
         this.backend = backend;
         this.savepoints = savepoints;
+        this.pipelined = pipelined;
         for (int i = 0; i < lanes; i++) {
             LinkedBlockingQueue<Task<?>> q = new LinkedBlockingQueue<>();
             queues.add(q);
@@ -128,13 +141,19 @@ final class GroupCommit implements AutoCloseable {
      * its write is unknown.
      */
     <T> T write(String key, String what, Work<T> work) {
+        return write(key, what, Step.code(c -> Step.done(work.run(c))));
+    }
+
+    /** {@link #write(String, String, Work)} of a write given as steps, which a pipelined batch runs in rounds. */
+    <T> T write(String key, String what, Step<T> first) {
         CompletableFuture<T> done = new CompletableFuture<>();
+        Work<T> alone = c -> Step.run(first, c);
         gate.readLock().lock();
         try {
             if (closed) {
-                return backend.runAlone(what, work);
+                return backend.runAlone(what, alone);
             }
-            queues.get(Math.floorMod(key.hashCode(), queues.size())).add(new Task<>(what, work, done));
+            queues.get(Math.floorMod(key.hashCode(), queues.size())).add(new Task<>(key, what, first, done));
         } finally {
             gate.readLock().unlock();
         }
@@ -142,7 +161,7 @@ final class GroupCommit implements AutoCloseable {
             return done.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RunAlone) {
-                return backend.runAlone(what, work);
+                return backend.runAlone(what, alone);
             }
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -209,12 +228,14 @@ final class GroupCommit implements AutoCloseable {
         try (Connection c = backend.connection()) {
             c.setAutoCommit(false);
             try {
-                for (int i = 0; i < batch.size(); i++) {
+                if (pipelined && distinctKeys(batch)) {
+                    runRounds(c, batch, results, thrown);
+                } else for (int i = 0; i < batch.size(); i++) {
                     Task<?> t = batch.get(i);
                     if (savepoints) {
                         execute(c, "SAVEPOINT w");
                         try {
-                            results[i] = t.work().run(c);
+                            results[i] = Step.run(t.first(), c);
                         } catch (SQLException | RuntimeException | Error e) {
                             thrown[i] = e instanceof SQLException se ? backend.failure(t.what(), se) : e;
                             execute(c, "ROLLBACK TO w"); // undoes this write only
@@ -222,7 +243,7 @@ final class GroupCommit implements AutoCloseable {
                         execute(c, "RELEASE w");
                     } else {
                         try {
-                            results[i] = t.work().run(c);
+                            results[i] = Step.run(t.first(), c);
                         } catch (RuntimeException e) {
                             thrown[i] = e; // an expected outcome; it wrote nothing
                         }
@@ -263,6 +284,115 @@ final class GroupCommit implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    private static boolean distinctKeys(List<Task<?>> batch) {
+        Set<String> keys = new HashSet<>();
+        for (Task<?> t : batch) {
+            if (!keys.add(t.key())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Runs the writes of a batch side by side (their keys are distinct, so no two touch the same transaction): in
+     * each round every write's {@link Step.Code} steps run, then every {@link Step.Update} goes out with the others
+     * of its SQL as one JDBC batch and every {@link Step.Lookup} with the others of its fetcher as one fetch, and
+     * each write's next step follows from its answer. What a write throws (unchecked) ends that write only.
+     */
+    private static void runRounds(Connection c, List<Task<?>> batch, Object[] results, Throwable[] thrown)
+            throws SQLException {
+        Step<?>[] at = new Step<?>[batch.size()];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = batch.get(i).first();
+        }
+        while (true) {
+            Map<String, List<Integer>> updates = new LinkedHashMap<>();
+            Map<Step.Fetcher<?>, List<Integer>> lookups = new LinkedHashMap<>();
+            for (int i = 0; i < at.length; i++) {
+                while (at[i] instanceof Step.Code<?> k) {
+                    at[i] = advance(i, thrown, () -> k.work().run(c));
+                }
+                switch (at[i]) {
+                    case null -> { }
+                    case Step.Done<?> d -> {
+                        results[i] = d.value();
+                        at[i] = null;
+                    }
+                    case Step.Update<?> u -> updates.computeIfAbsent(u.sql(), x -> new ArrayList<>()).add(i);
+                    case Step.Lookup<?, ?> l -> lookups.computeIfAbsent(l.fetcher(), x -> new ArrayList<>()).add(i);
+                    case Step.Code<?> k -> throw new AssertionError("ran above");
+                }
+            }
+            if (updates.isEmpty() && lookups.isEmpty()) {
+                return;
+            }
+            for (Map.Entry<String, List<Integer>> e : updates.entrySet()) {
+                runUpdates(c, e.getKey(), e.getValue(), at, thrown);
+            }
+            for (Map.Entry<Step.Fetcher<?>, List<Integer>> e : lookups.entrySet()) {
+                runLookups(c, e.getKey(), e.getValue(), at, thrown);
+            }
+        }
+    }
+
+    private static void runUpdates(Connection c, String sql, List<Integer> writes, Step<?>[] at, Throwable[] thrown)
+            throws SQLException {
+        int[] all;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int rows = 0;
+            for (int i : writes) {
+                for (Dialect.Binder b : ((Step.Update<?>) at[i]).binds()) {
+                    b.bind(ps);
+                    ps.addBatch();
+                    rows++;
+                }
+            }
+            all = rows == 0 ? new int[0] : ps.executeBatch();
+        }
+        int from = 0;
+        for (int i : writes) {
+            Step.Update<?> u = (Step.Update<?>) at[i];
+            int[] mine = Arrays.copyOfRange(all, from, from + u.binds().size());
+            from += mine.length;
+            for (int n : mine) {
+                if (n < 0) { // SUCCESS_NO_INFO: the driver rewrote the batch; a write's outcome is unknown
+                    throw new SQLException("the driver gave no update count for a batched statement: " + sql);
+                }
+            }
+            at[i] = advance(i, thrown, () -> u.then().apply(mine));
+        }
+    }
+
+    private static <R> void runLookups(Connection c, Step.Fetcher<R> fetcher, List<Integer> writes, Step<?>[] at,
+            Throwable[] thrown) throws SQLException {
+        Set<String> keys = new LinkedHashSet<>();
+        for (int i : writes) {
+            keys.add(((Step.Lookup<?, ?>) at[i]).key());
+        }
+        Map<String, R> rows = fetcher.fetch(c, keys);
+        for (int i : writes) {
+            @SuppressWarnings("unchecked")
+            Step.Lookup<R, ?> l = (Step.Lookup<R, ?>) at[i];
+            at[i] = advance(i, thrown, () -> l.then().apply(rows.get(l.key())));
+        }
+    }
+
+    @FunctionalInterface
+    private interface Next {
+        Step<?> get() throws SQLException;
+    }
+
+    /** A write's next step; null once it threw (what it threw is kept for its caller). */
+    private static Step<?> advance(int i, Throwable[] thrown, Next next) throws SQLException {
+        try {
+            return next.get();
+        } catch (RuntimeException e) {
+            thrown[i] = e;
+            return null;
+        }
     }
 
     private static void execute(Connection c, String sql) throws SQLException {

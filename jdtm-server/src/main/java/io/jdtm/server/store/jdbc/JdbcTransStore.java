@@ -68,6 +68,8 @@ public final class JdbcTransStore implements TransStore {
     private static final int BRANCH_READ_CHUNK = 100;
     /** Branch rows per INSERT statement: far below every driver's bind-parameter limit. */
     private static final int ROWS_PER_INSERT = 200;
+    /** The fetcher of the group commit's lookups of global rows (one instance: lookups are grouped by it). */
+    private final Step.Fetcher<Sql.Fetched> globalsByGid = this::fetchGlobals;
 
     private final Dialect dialect;
     private final Runner runner;
@@ -302,30 +304,54 @@ public final class JdbcTransStore implements TransStore {
 
     // ---- writes ----
 
+    /**
+     * {@inheritDoc} One write in the gid's group-commit lane: the global row (nothing else when the gid exists),
+     * then its branch rows. Pipelined (PostgreSQL): the insert without {@code RETURNING}, its id read back with the
+     * batch's other lookups.
+     */
     @Override
     public TransGlobal saveNew(TransGlobal g, List<TransBranch> branches) {
         Objects.requireNonNull(g, "global");
         requireSameGid(g.gid(), branches);
         String options = g.options().toJson(); // JSON work stays off the lane's thread
-        return runner.grouped(g.gid(), "saveNew", c -> {
-            OptionalLong id = dialect.insertGlobal(c, ps -> Sql.bindGlobal(ps, g, options, dialect));
-            if (id.isEmpty()) {
-                throw new UniqueConflictException("transaction " + g.gid() + " exists");
-            }
-            // As DTM does on save: a branch row that somehow exists already is left as it is. Multi-row
-            // statements: one round trip for a typical transaction's branches.
-            for (int from = 0; from < branches.size(); from += ROWS_PER_INSERT) {
-                List<TransBranch> rows = branches.subList(from, Math.min(branches.size(), from + ROWS_PER_INSERT));
-                try (PreparedStatement ps = c.prepareStatement(
-                        Sql.branchRows(dialect.insertBranchIgnoringDuplicates(), rows.size()))) {
-                    for (int i = 0; i < rows.size(); i++) {
-                        Sql.bindBranch(ps, i * Sql.BRANCH_PARAMS, rows.get(i), dialect);
-                    }
-                    ps.executeUpdate();
+        Dialect.Binder values = ps -> Sql.bindGlobal(ps, g, options, dialect);
+        Step<Long> inserted;
+        if (dialect.pipelinesBatches()) {
+            inserted = Step.update(Sql.INSERT_GLOBAL_OR_NOTHING, List.of(values), n -> {
+                if (n[0] == 0) {
+                    throw new UniqueConflictException("transaction " + g.gid() + " exists");
                 }
+                return new Step.Lookup<>(g.gid(), globalsByGid, f -> {
+                    if (f == null) {
+                        throw new SQLException("the row of " + g.gid() + " just inserted was not found");
+                    }
+                    return Step.done(f.withoutOptions().id());
+                });
+            });
+        } else {
+            inserted = Step.code(c -> Step.done(dialect.insertGlobal(c, values).orElseThrow(
+                    () -> new UniqueConflictException("transaction " + g.gid() + " exists"))));
+        }
+        return runner.grouped(g.gid(), "saveNew",
+                inserted.then(id -> insertBranches(branches, 0).then(x -> Step.done(Sql.stored(g, id, dialect)))));
+    }
+
+    /**
+     * Inserts {@code branches} from index {@code from} on, as DTM does on save: a branch row that somehow exists
+     * already is left as it is. Multi-row statements: one for a typical transaction's branches.
+     */
+    private Step<Void> insertBranches(List<TransBranch> branches, int from) {
+        if (from >= branches.size()) {
+            return Step.done(null);
+        }
+        List<TransBranch> rows = branches.subList(from, Math.min(branches.size(), from + ROWS_PER_INSERT));
+        Dialect.Binder bind = ps -> {
+            for (int i = 0; i < rows.size(); i++) {
+                Sql.bindBranch(ps, i * Sql.BRANCH_PARAMS, rows.get(i), dialect);
             }
-            return Sql.stored(g, id.getAsLong(), dialect);
-        });
+        };
+        return Step.update(Sql.branchRows(dialect.insertBranchIgnoringDuplicates(), rows.size()), List.of(bind),
+                n -> insertBranches(branches, from + ROWS_PER_INSERT));
     }
 
     @Override
@@ -357,14 +383,14 @@ public final class JdbcTransStore implements TransStore {
     @Override
     public void updateBranches(String gid, TransStatus expectedGlobal, List<TransBranch> branches) {
         requireSameGid(gid, branches);
-        runner.grouped(gid, "updateBranches", c -> {
-            if (!writeBranches(c, gid, branches, expectedGlobal)) {
+        runner.grouped(gid, "updateBranches", writeBranches(gid, branches, expectedGlobal).then(all -> all
+                ? Step.done(null)
                 // Tells a changed status (then no row matched: nothing was written) from rows that do not exist
                 // (left alone); statuses never return to an earlier one, so no row was written in the first case.
-                lockStatus(c, gid, expectedGlobal);
-            }
-            return null;
-        });
+                : Step.code(c -> {
+                    lockStatus(c, gid, expectedGlobal);
+                    return Step.done(null);
+                })));
     }
 
     @Override
@@ -414,13 +440,9 @@ public final class JdbcTransStore implements TransStore {
             ps.setString(i++, gid);
             ps.setString(i, change.from().wire());
         };
-        Sql.Fetched changed = runner.grouped(gid, "changeStatus", c -> {
-            Sql.Fetched f = updateAndRead(c, update, bind, gid);
-            if (f != null && !branches.isEmpty()) {
-                writeBranches(c, gid, branches, null);
-            }
-            return f;
-        });
+        Sql.Fetched changed = runner.grouped(gid, "changeStatus", updateAndRead(update, bind, gid).then(f ->
+                f == null || branches.isEmpty() ? Step.done(f)
+                        : writeBranches(gid, branches, null).then(all -> Step.done(f))));
         if (changed == null) {
             throw new NotFoundException("transaction " + gid + " is not " + change.from() + " (or is missing)");
         }
@@ -434,18 +456,17 @@ public final class JdbcTransStore implements TransStore {
      * so the status cannot change under it) instead of a separate locking read: one round trip for the usual row;
      * without, the caller holds the global row's lock already.
      *
-     * @return whether every row was written (false also for an empty list)
+     * @return a step giving whether every row was written (false also for an empty list)
      */
-    private boolean writeBranches(Connection c, String gid, List<TransBranch> branches, TransStatus guard)
-            throws SQLException {
+    private Step<Boolean> writeBranches(String gid, List<TransBranch> branches, TransStatus guard) {
         List<TransBranch> ordered = new ArrayList<>(branches);
         ordered.sort(Comparator.comparing(TransBranch::branchId).thenComparing(TransBranch::op));
         String sql = "UPDATE trans_branch_op SET status = ?, finish_time = ?, update_time = ? WHERE gid = ?"
                 + " AND branch_id = ? AND op = ?" + (guard == null ? ""
                 : " AND EXISTS (SELECT 1 FROM trans_global WHERE gid = ? AND status = ?" + dialect.shareLock() + ")");
-        boolean allWritten = !ordered.isEmpty();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (TransBranch b : ordered) {
+        List<Dialect.Binder> binds = new ArrayList<>(ordered.size());
+        for (TransBranch b : ordered) {
+            binds.add(ps -> {
                 ps.setString(1, b.status().wire());
                 dialect.setTime(ps, 2, b.finishTime());
                 dialect.setTime(ps, 3, b.updateTime());
@@ -456,10 +477,15 @@ public final class JdbcTransStore implements TransStore {
                     ps.setString(7, gid);
                     ps.setString(8, guard.wire());
                 }
-                allWritten &= ps.executeUpdate() > 0;
-            }
+            });
         }
-        return allWritten;
+        return Step.update(sql, binds, counts -> {
+            boolean all = counts.length > 0;
+            for (int n : counts) {
+                all &= n > 0;
+            }
+            return Step.done(all);
+        });
     }
 
     /**
@@ -477,7 +503,7 @@ public final class JdbcTransStore implements TransStore {
             ps.setString(3, gid);
             dialect.setBound(ps, 4, now);
         };
-        return Optional.ofNullable(runner.grouped(gid, "acquire", c -> updateAndRead(c, update, bind, gid)))
+        return Optional.ofNullable(runner.grouped(gid, "acquire", updateAndRead(update, bind, gid)))
                 .map(Sql.Fetched::global);
     }
 
@@ -485,31 +511,26 @@ public final class JdbcTransStore implements TransStore {
     public boolean renew(String gid, String owner, Instant until) {
         TransStore.requireLeaseOwner(owner);
         // No expiry check: a lease that lapsed but that nobody took is still the caller's (owner unchanged).
-        return runner.grouped(gid, "renew", c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ?"
-                    + " WHERE gid = ? AND owner = ? AND status IN " + Sql.UNFINISHED)) {
-                dialect.setTime(ps, 1, until);
-                ps.setString(2, gid);
-                ps.setString(3, owner);
-                return ps.executeUpdate() > 0;
-            }
-        });
+        return runner.grouped(gid, "renew", Step.update("UPDATE trans_global SET next_cron_time = ?"
+                + " WHERE gid = ? AND owner = ? AND status IN " + Sql.UNFINISHED, List.of(ps -> {
+                    dialect.setTime(ps, 1, until);
+                    ps.setString(2, gid);
+                    ps.setString(3, owner);
+                }), n -> Step.done(n[0] > 0)));
     }
 
     @Override
     public boolean release(String gid, String owner, long intervalSeconds, Instant nextCronTime, Instant now) {
         TransStore.requireLeaseOwner(owner);
-        return runner.grouped(gid, "release", c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET owner = '',"
-                    + " next_cron_interval = ?, next_cron_time = ?, update_time = ? WHERE gid = ? AND owner = ?")) {
-                ps.setLong(1, intervalSeconds);
-                dialect.setTime(ps, 2, nextCronTime);
-                dialect.setTime(ps, 3, now);
-                ps.setString(4, gid);
-                ps.setString(5, owner);
-                return ps.executeUpdate() > 0;
-            }
-        });
+        return runner.grouped(gid, "release", Step.update("UPDATE trans_global SET owner = '',"
+                + " next_cron_interval = ?, next_cron_time = ?, update_time = ? WHERE gid = ? AND owner = ?",
+                List.of(ps -> {
+                    ps.setLong(1, intervalSeconds);
+                    dialect.setTime(ps, 2, nextCronTime);
+                    dialect.setTime(ps, 3, now);
+                    ps.setString(4, gid);
+                    ps.setString(5, owner);
+                }), n -> Step.done(n[0] > 0)));
     }
 
     @Override
@@ -740,7 +761,16 @@ public final class JdbcTransStore implements TransStore {
      * still locked by the update. The options stay unparsed ({@link Sql.Fetched}): the group-commit lanes leave the
      * JSON to their callers' threads.
      */
-    private Sql.Fetched updateAndRead(Connection c, String update, Dialect.Binder bind, String gid)
+    private Step<Sql.Fetched> updateAndRead(String update, Dialect.Binder bind, String gid) {
+        if (dialect.pipelinesBatches()) {
+            // the update with the batch's other updates, the read with its other lookups
+            return Step.update(update, List.of(bind),
+                    n -> n[0] == 0 ? Step.done(null) : new Step.Lookup<>(gid, globalsByGid, Step::done));
+        }
+        return Step.code(c -> Step.done(updateAndReadNow(c, update, bind, gid)));
+    }
+
+    private Sql.Fetched updateAndReadNow(Connection c, String update, Dialect.Binder bind, String gid)
             throws SQLException {
         if (dialect.updateReturning()) {
             try (PreparedStatement ps = c.prepareStatement(update + " RETURNING " + Sql.GLOBAL_COLUMNS)) {
@@ -757,6 +787,41 @@ public final class JdbcTransStore implements TransStore {
             }
         }
         return fetchGlobal(c, gid);
+    }
+
+    /**
+     * The global rows of {@code gids} (the group commit's lookups): one query ({@link Sql#globalsByGid}) per
+     * {@value Sql#MAX_GLOBALS_BY_GID} gids, its size padded to a power of two so that a few prepared statements
+     * serve every batch size.
+     */
+    private Map<String, Sql.Fetched> fetchGlobals(Connection c, Collection<String> gids) throws SQLException {
+        Map<String, Sql.Fetched> out = new HashMap<>();
+        if (gids.size() == 1) {
+            // one gid asked: its row is the answer (a case-insensitive collation may match another spelling)
+            String gid = gids.iterator().next();
+            Sql.Fetched f = fetchGlobal(c, gid);
+            if (f != null) {
+                out.put(gid, f);
+            }
+            return out;
+        }
+        List<String> all = List.copyOf(gids);
+        for (int from = 0; from < all.size(); from += Sql.MAX_GLOBALS_BY_GID) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + Sql.MAX_GLOBALS_BY_GID));
+            int marks = chunk.size() == 1 ? 1 : Integer.highestOneBit(chunk.size() - 1) << 1;
+            try (PreparedStatement ps = c.prepareStatement(Sql.globalsByGid(marks))) {
+                for (int i = 0; i < marks; i++) {
+                    ps.setString(i + 1, chunk.get(Math.min(i, chunk.size() - 1)));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Sql.Fetched f = Sql.fetch(rs, 1, dialect);
+                        out.put(f.withoutOptions().gid(), f);
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private TransGlobal selectGlobal(Connection c, String gid) throws SQLException {

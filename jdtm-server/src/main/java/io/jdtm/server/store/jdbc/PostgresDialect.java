@@ -36,10 +36,16 @@ final class PostgresDialect implements ServerDialect {
     @Override
     public String jdbcUrl(StoreConfig cfg) {
         // currentSchema sets the search_path, so DTM's unqualified table names resolve in Store.Schema, as in DTM.
-        // reWriteBatchedInserts turns a batch of branch inserts into one multi-row INSERT.
+        // Not reWriteBatchedInserts: a rewritten batch answers SUCCESS_NO_INFO instead of each statement's update
+        // count, which the pipelined group commit reads (a batch is sent in one round trip all the same).
         return "jdbc:postgresql://" + host(cfg.host()) + ":" + cfg.port() + "/" + enc(cfg.db())
-                + "?currentSchema=" + enc(namespace(cfg)) + "&reWriteBatchedInserts=true&tcpKeepAlive=true"
+                + "?currentSchema=" + enc(namespace(cfg)) + "&tcpKeepAlive=true"
                 + "&ApplicationName=jdtm";
+    }
+
+    @Override
+    public boolean pipelinesBatches() {
+        return true;
     }
 
     @Override

@@ -57,6 +57,7 @@ final class Runner implements AutoCloseable {
         this.description = description;
         this.resources = resources;
         this.group = new GroupCommit(dialect.name(), dialect.oneWriter() ? 1 : lanes, dialect.oneWriter(),
+                dialect.pipelinesBatches(),
                 new GroupCommit.Backend() {
                     @Override
                     public Connection connection() throws SQLException {
@@ -134,6 +135,11 @@ final class Runner implements AutoCloseable {
     /** Runs a hot-path write of transaction {@code gid} in the next batch of its group-commit lane. */
     <T> T grouped(String gid, String what, Work<T> work) {
         return group.write(gid, what, work);
+    }
+
+    /** {@link #grouped(String, String, Work)} of a write given as steps (pipelined on PostgreSQL). */
+    <T> T grouped(String gid, String what, Step<T> first) {
+        return group.write(gid, what, first);
     }
 
     private <T> T run(String what, boolean transaction, Connections source, Work<T> work) {

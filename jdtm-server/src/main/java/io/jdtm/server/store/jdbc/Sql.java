@@ -120,14 +120,31 @@ final class Sql {
                 g.options(), g.customData(), g.nextCronInterval(), nextCronTime, owner, g.extData());
     }
 
+    /** The most gids {@link #globalsByGid} reads in one statement. */
+    static final int MAX_GLOBALS_BY_GID = 64;
+
+    /**
+     * The global rows of {@code n} gids (bound in order), one key lookup per gid joined by {@code UNION ALL}: each
+     * is planned as a probe of the unique gid index whatever the table's statistics. A {@code gid IN (…)} list is
+     * planned as a full scan while the table is small or was never analyzed, and a prepared statement keeps that
+     * plan as the table grows (PostgresPlanTest).
+     */
+    static String globalsByGid(int n) {
+        String one = "SELECT " + GLOBAL_COLUMNS + " FROM trans_global WHERE gid = ?";
+        return String.join(" UNION ALL ", Collections.nCopies(n, one));
+    }
+
+    /** A global row unless its gid exists (PostgreSQL, SQLite): update count 1 or 0. */
+    static final String INSERT_GLOBAL_OR_NOTHING = "INSERT INTO trans_global (" + GLOBAL_INSERT_COLUMNS + ") VALUES "
+            + GLOBAL_INSERT_VALUES + " ON CONFLICT (gid) DO NOTHING";
+
     /**
      * Inserts a global row with {@code ON CONFLICT (gid) DO NOTHING RETURNING id} (PostgreSQL, SQLite): empty when
      * the gid exists, and the transaction stays usable. Catching the violation instead would also fill the server
      * log with "duplicate key" errors, which idempotent re-submits produce all the time.
      */
     static OptionalLong insertGlobalOrNothing(Connection c, Dialect.Binder values) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO trans_global (" + GLOBAL_INSERT_COLUMNS
-                + ") VALUES " + GLOBAL_INSERT_VALUES + " ON CONFLICT (gid) DO NOTHING RETURNING id")) {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_GLOBAL_OR_NOTHING + " RETURNING id")) {
             values.bind(ps);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();

@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,7 +28,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link GroupCommit} on the real SQLite, PostgreSQL and MariaDB: concurrent writes share commits, an expected
+ * {@link GroupCommit} on the real SQLite, PostgreSQL (writes one after another, and pipelined: side by side in
+ * rounds) and MariaDB: concurrent writes share commits, an expected
  * outcome thrown by one write reaches only its caller, a write that breaks its batch fails alone while the others of
  * the same batch still commit, and close lets accepted writes finish. On SQLite (one writer, savepoints) a write that
  * fails after writing is undone alone, and a statement that failed is prepared afresh.
@@ -69,7 +71,7 @@ class GroupCommitTest {
             savepoints = true;
         } else {
             HikariConfig hc = new HikariConfig();
-            if (engine.equals("postgres")) {
+            if (engine.startsWith("postgres")) {
                 Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
                 hc.setJdbcUrl("jdbc:postgresql://127.0.0.1:5432/" + Backends.POSTGRES_DB);
                 hc.setUsername("postgres");
@@ -85,7 +87,7 @@ class GroupCommitTest {
         try (Connection c = connections.get(); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE " + table + " (k VARCHAR(64) PRIMARY KEY, v INT NOT NULL)");
         }
-        group = new GroupCommit("test", 1, savepoints, new GroupCommit.Backend() {
+        group = new GroupCommit("test", 1, savepoints, engine.equals("postgres-pipelined"), new GroupCommit.Backend() {
             @Override
             public Connection connection() throws SQLException {
                 return connections.get();
@@ -177,7 +179,7 @@ class GroupCommitTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"sqlite", "postgres", "mysql"})
+    @ValueSource(strings = {"sqlite", "postgres", "postgres-pipelined", "mysql"})
     void concurrentWritesShareCommitsAndAllLand(String engine) throws Exception {
         open(engine);
         CountDownLatch running = new CountDownLatch(1);
@@ -203,7 +205,7 @@ class GroupCommitTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"sqlite", "postgres", "mysql"})
+    @ValueSource(strings = {"sqlite", "postgres", "postgres-pipelined", "mysql"})
     void aBrokenWriteFailsAloneAndAnExpectedOutcomeReachesOnlyItsCaller(String engine) throws Exception {
         open(engine);
         group.write("taken", "insert", insert("taken", 1));
@@ -296,7 +298,7 @@ class GroupCommitTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"sqlite", "postgres", "mysql"})
+    @ValueSource(strings = {"sqlite", "postgres", "postgres-pipelined", "mysql"})
     void anErrorInAWriteFailsOnlyThatWrite(String engine) throws Exception {
         open(engine);
         assertThatThrownBy(() -> group.write("k", "boom", c -> {
@@ -308,7 +310,7 @@ class GroupCommitTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"sqlite", "postgres", "mysql"})
+    @ValueSource(strings = {"sqlite", "postgres", "postgres-pipelined", "mysql"})
     void closeFinishesAcceptedWritesAndLaterWritesRunAlone(String engine) throws Exception {
         open(engine);
         CountDownLatch running = new CountDownLatch(1);
@@ -335,6 +337,119 @@ class GroupCommitTest {
         assertThat(ok).hasValue(5);
         assertThat(group.write("k", "late", insert("40", 1))).as("ran alone").isEqualTo(1);
         assertThat(keys()).containsExactly("30", "31", "32", "33", "34", "40");
+    }
+
+    /** Inserts {@code k} unless it exists; then reads its value back with the batch's other lookups. */
+    private Step<Integer> insertThenRead(String k, int v) {
+        Dialect.Binder bind = ps -> {
+            ps.setString(1, k);
+            ps.setInt(2, v);
+        };
+        return Step.update("INSERT INTO " + table + " (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING", List.of(bind),
+                n -> {
+                    if (n[0] == 0) {
+                        throw new NotFoundException(k + " exists"); // an expected outcome: nothing written yet
+                    }
+                    return new Step.Lookup<>(k, values, Step::done);
+                });
+    }
+
+    /** The lookups' fetcher: v by k, many keys in one query. */
+    private final Step.Fetcher<Integer> values = (c, keys) -> {
+        var out = new java.util.HashMap<String, Integer>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT k, v FROM " + table + " WHERE k = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("varchar", keys.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+        }
+        return out;
+    };
+
+    private Step<Integer> setValue(String k, int v) {
+        return Step.update("UPDATE " + table + " SET v = ? WHERE k = ?", List.of(ps -> {
+            ps.setInt(1, v);
+            ps.setString(2, k);
+        }), n -> Step.done(n[0]));
+    }
+
+    /** Queues step writes (key, steps) behind a held lane, releases it; what each caller got. */
+    private List<Object> oneBatchOfSteps(List<Map.Entry<String, Step<Integer>>> writes) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread hold = holdLane(running, release);
+        running.await();
+        var results = new ConcurrentHashMap<Integer, Object>();
+        List<Thread> writers = new ArrayList<>();
+        for (int i = 0; i < writes.size(); i++) {
+            int n = i;
+            writers.add(Thread.startVirtualThread(() -> {
+                try {
+                    results.put(n, group.write(writes.get(n).getKey(), "w" + n, writes.get(n).getValue()));
+                } catch (RuntimeException | Error e) {
+                    results.put(n, e);
+                }
+            }));
+            awaitQueued(writers);
+        }
+        release.countDown();
+        hold.join();
+        for (Thread t : writers) {
+            t.join();
+        }
+        return java.util.stream.IntStream.range(0, writes.size()).mapToObj(results::get).toList();
+    }
+
+    @Test
+    void pipelinedStepsOfABatchRunSideBySideAndEachGetsItsOwnAnswer() throws Exception {
+        open("postgres-pipelined");
+        group.write("taken", "insert", insert("taken", 5));
+        List<Object> results = oneBatchOfSteps(List.of(
+                Map.entry("a", insertThenRead("a", 1)),
+                Map.entry("taken", insertThenRead("taken", 9)), // update count 0: its expected outcome only
+                Map.entry("b", insertThenRead("b", 2).then(v -> setValue("b", v + 40))),
+                Map.entry("c", insertThenRead("c", 3))));
+
+        assertThat(results.get(0)).isEqualTo(1);
+        assertThat(results.get(1)).isInstanceOf(NotFoundException.class).asString().contains("taken exists");
+        assertThat(results.get(2)).as("rows the follow-up update wrote").isEqualTo(1);
+        assertThat(results.get(3)).isEqualTo(3);
+        assertThat(keys()).containsExactly("a", "b", "c", "taken");
+        Integer read = group.write("q", "read", new Step.Lookup<>("b", values, Step::done));
+        assertThat(read).isEqualTo(42);
+        assertThat(group.batches()).as("one batch, committed").isEqualTo(1);
+    }
+
+    @Test
+    void aPipelinedBatchWithABrokenStatementRunsEveryWriteAgainAlone() throws Exception {
+        open("postgres-pipelined");
+        Step<Integer> nullValue = Step.update("INSERT INTO " + table + " (k, v) VALUES (?, NULL)",
+                List.of(ps -> ps.setString(1, "broken")), n -> Step.done(n[0]));
+        List<Object> results = oneBatchOfSteps(List.of(
+                Map.entry("x", insertThenRead("x", 1)),
+                Map.entry("broken", nullValue),
+                Map.entry("y", insertThenRead("y", 2))));
+
+        assertThat(results.get(0)).isEqualTo(1);
+        assertThat(results.get(1)).isInstanceOf(StoreException.class).asString().contains("null value");
+        assertThat(results.get(2)).isEqualTo(2);
+        assertThat(keys()).containsExactly("x", "y");
+        assertThat(group.batches()).as("the batch failed; its writes ran alone").isZero();
+    }
+
+    @Test
+    void twoWritesOfOneKeyInAPipelinedBatchRunOneAfterTheOther() throws Exception {
+        open("postgres-pipelined");
+        List<Object> results = oneBatchOfSteps(List.of(
+                Map.entry("same", insertThenRead("same", 1)),
+                Map.entry("same", setValue("same", 7)),
+                Map.entry("other", insertThenRead("other", 3))));
+
+        assertThat(results).containsExactly(1, 1, 3);
+        Integer read = group.write("q", "read", new Step.Lookup<>("same", values, Step::done));
+        assertThat(read).isEqualTo(7);
     }
 
     /** Waits until the writer threads are parked on their results (queued behind the held lane). */

@@ -58,6 +58,30 @@ class PostgresPlanTest {
         }
     }
 
+    @Test
+    void theGroupCommitsLookupOfManyGidsProbesTheGidIndexInAPlanKeptFromAnEmptyTable() throws Exception {
+        try (JdbcTransStore s = JdbcTransStore.open(CFG)) {
+            s.reset();
+        }
+        try (Connection c = AdminSql.postgres(CFG.schema()); Statement st = c.createStatement()) {
+            // the plan a prepared statement keeps: made once, while the table is new and empty
+            st.execute("SET plan_cache_mode = force_generic_plan");
+            String args = IntStream.range(0, 8).mapToObj(i -> "'g-" + i + "'").collect(Collectors.joining(","));
+            st.execute("PREPARE in_list AS SELECT id FROM trans_global WHERE gid IN ("
+                    + IntStream.rangeClosed(1, 8).mapToObj(i -> "$" + i).collect(Collectors.joining(",")) + ")");
+            // the setup reproduces the problem: an IN list is a full scan there
+            assertThat(plan(c, "EXPLAIN EXECUTE in_list(" + args + ")")).contains("Seq Scan on trans_global");
+
+            String lookup = Sql.globalsByGid(8);
+            for (int i = 1; i <= 8; i++) {
+                lookup = lookup.replaceFirst("\\?", "\\$" + i);
+            }
+            st.execute("PREPARE lookup AS " + lookup);
+            assertThat(plan(c, "EXPLAIN EXECUTE lookup(" + args + ")")).doesNotContain("Seq Scan")
+                    .contains("Index Scan using gid on trans_global");
+        }
+    }
+
     private static String plan(Connection c, String explain) throws Exception {
         return String.join("\n", AdminSql.column(c, explain));
     }
