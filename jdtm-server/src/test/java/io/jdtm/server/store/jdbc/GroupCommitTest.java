@@ -153,29 +153,12 @@ class GroupCommitTest {
 
     /** Queues {@code works} behind a held lane, releases it, and returns what each caller got (value or error). */
     private List<Object> oneBatch(List<GroupCommit.Work<Integer>> works) throws InterruptedException {
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Thread hold = holdLane(running, release);
-        running.await();
-        var results = new ConcurrentHashMap<Integer, Object>();
-        List<Thread> writers = new ArrayList<>();
+        List<Map.Entry<String, Step<Integer>>> writes = new ArrayList<>();
         for (int i = 0; i < works.size(); i++) {
-            int n = i;
-            writers.add(Thread.startVirtualThread(() -> {
-                try {
-                    results.put(n, group.write("k" + n, "w" + n, works.get(n)));
-                } catch (RuntimeException | Error e) {
-                    results.put(n, e);
-                }
-            }));
-            awaitQueued(writers); // one at a time, so the batch keeps their order
+            GroupCommit.Work<Integer> w = works.get(i);
+            writes.add(Map.entry("k" + i, Step.code(c -> Step.done(w.run(c)))));
         }
-        release.countDown();
-        hold.join();
-        for (Thread t : writers) {
-            t.join();
-        }
-        return java.util.stream.IntStream.range(0, works.size()).mapToObj(results::get).toList();
+        return oneBatchOfSteps(writes);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -375,7 +358,10 @@ class GroupCommitTest {
         }), n -> Step.done(n[0]));
     }
 
-    /** Queues step writes (key, steps) behind a held lane, releases it; what each caller got. */
+    /**
+     * Queues step writes (key, steps) behind a held lane, one at a time so the batch keeps their order, releases
+     * it, and returns what each caller got (value or error).
+     */
     private List<Object> oneBatchOfSteps(List<Map.Entry<String, Step<Integer>>> writes) throws InterruptedException {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
