@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * locks on the same transaction's rows and cannot deadlock each other. When nothing is queued a write runs alone at
  * once: batching adds no latency, it only absorbs load. SQLite has one lane, whose thread is then the only writer.
  *
+ * <p>A batch runs its writes one after another, or, <em>pipelined</em> (PostgreSQL), side by side in rounds: a write
+ * is a chain of {@link Step}s, and each round sends the same statement of many writes as one JDBC batch, which the
+ * driver sends without waiting for each answer (see {@link Step}). Two writes of one key in a batch still run one
+ * after another.
+ *
  * <p>How one write fails alone:
  * <ul>
  *   <li><b>With savepoints</b> (SQLite, where a savepoint costs no round trip): each write runs in its own
@@ -230,24 +235,8 @@ final class GroupCommit implements AutoCloseable {
             try {
                 if (pipelined && distinctKeys(batch)) {
                     runRounds(c, batch, results, thrown);
-                } else for (int i = 0; i < batch.size(); i++) {
-                    Task<?> t = batch.get(i);
-                    if (savepoints) {
-                        execute(c, "SAVEPOINT w");
-                        try {
-                            results[i] = Step.run(t.first(), c);
-                        } catch (SQLException | RuntimeException | Error e) {
-                            thrown[i] = e instanceof SQLException se ? backend.failure(t.what(), se) : e;
-                            execute(c, "ROLLBACK TO w"); // undoes this write only
-                        }
-                        execute(c, "RELEASE w");
-                    } else {
-                        try {
-                            results[i] = Step.run(t.first(), c);
-                        } catch (RuntimeException e) {
-                            thrown[i] = e; // an expected outcome; it wrote nothing
-                        }
-                    }
+                } else {
+                    runInTurn(c, batch, results, thrown);
                 }
                 c.commit();
             } catch (SQLException e) {
@@ -284,6 +273,30 @@ final class GroupCommit implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Runs the writes of a batch one after another, each in its own savepoint when the batch uses them. */
+    private void runInTurn(Connection c, List<Task<?>> batch, Object[] results, Throwable[] thrown)
+            throws SQLException {
+        for (int i = 0; i < batch.size(); i++) {
+            Task<?> t = batch.get(i);
+            if (savepoints) {
+                execute(c, "SAVEPOINT w");
+                try {
+                    results[i] = Step.run(t.first(), c);
+                } catch (SQLException | RuntimeException | Error e) {
+                    thrown[i] = e instanceof SQLException se ? backend.failure(t.what(), se) : e;
+                    execute(c, "ROLLBACK TO w"); // undoes this write only
+                }
+                execute(c, "RELEASE w");
+            } else {
+                try {
+                    results[i] = Step.run(t.first(), c);
+                } catch (RuntimeException e) {
+                    thrown[i] = e; // an expected outcome; it wrote nothing
+                }
+            }
+        }
     }
 
     private static boolean distinctKeys(List<Task<?>> batch) {
