@@ -325,8 +325,13 @@ final class GroupCommit implements AutoCloseable {
             Map<String, List<Integer>> updates = new LinkedHashMap<>();
             Map<Step.Fetcher<?>, List<Integer>> lookups = new LinkedHashMap<>();
             for (int i = 0; i < at.length; i++) {
-                while (at[i] instanceof Step.Code<?> k) {
-                    at[i] = advance(i, thrown, () -> k.work().run(c));
+                while (at[i] instanceof Step.Code<?> || at[i] instanceof Step.Either<?>) {
+                    if (at[i] instanceof Step.Either<?> e) {
+                        at[i] = e.sideBySide();
+                    } else {
+                        Step.Code<?> k = (Step.Code<?>) at[i];
+                        at[i] = advance(i, thrown, () -> k.work().run(c));
+                    }
                 }
                 switch (at[i]) {
                     case null -> { }
@@ -337,6 +342,7 @@ final class GroupCommit implements AutoCloseable {
                     case Step.Update<?> u -> updates.computeIfAbsent(u.sql(), x -> new ArrayList<>()).add(i);
                     case Step.Lookup<?, ?> l -> lookups.computeIfAbsent(l.fetcher(), x -> new ArrayList<>()).add(i);
                     case Step.Code<?> k -> throw new AssertionError("ran above");
+                    case Step.Either<?> e -> throw new AssertionError("chosen above");
                 }
             }
             if (updates.isEmpty() && lookups.isEmpty()) {

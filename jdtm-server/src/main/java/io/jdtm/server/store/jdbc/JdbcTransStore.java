@@ -306,8 +306,8 @@ public final class JdbcTransStore implements TransStore {
 
     /**
      * {@inheritDoc} One write in the gid's group-commit lane: the global row (nothing else when the gid exists),
-     * then its branch rows. Pipelined (PostgreSQL): the insert without {@code RETURNING}, its id read back with the
-     * batch's other lookups.
+     * then its branch rows. Side by side in a pipelined batch (PostgreSQL): the insert without {@code RETURNING},
+     * its id read back with the batch's other lookups; alone, {@code RETURNING id}.
      */
     @Override
     public TransGlobal saveNew(TransGlobal g, List<TransBranch> branches) {
@@ -315,9 +315,11 @@ public final class JdbcTransStore implements TransStore {
         requireSameGid(g.gid(), branches);
         String options = g.options().toJson(); // JSON work stays off the lane's thread
         Dialect.Binder values = ps -> Sql.bindGlobal(ps, g, options, dialect);
-        Step<Long> inserted;
+        Step<Long> alone = Step.code(c -> Step.done(dialect.insertGlobal(c, values).orElseThrow(
+                () -> new UniqueConflictException("transaction " + g.gid() + " exists"))));
+        Step<Long> inserted = alone;
         if (dialect.pipelinesBatches()) {
-            inserted = Step.update(Sql.INSERT_GLOBAL_OR_NOTHING, List.of(values), n -> {
+            inserted = new Step.Either<>(Step.update(Sql.INSERT_GLOBAL_OR_NOTHING, List.of(values), n -> {
                 if (n[0] == 0) {
                     throw new UniqueConflictException("transaction " + g.gid() + " exists");
                 }
@@ -327,10 +329,7 @@ public final class JdbcTransStore implements TransStore {
                     }
                     return Step.done(f.withoutOptions().id());
                 });
-            });
-        } else {
-            inserted = Step.code(c -> Step.done(dialect.insertGlobal(c, values).orElseThrow(
-                    () -> new UniqueConflictException("transaction " + g.gid() + " exists"))));
+            }), alone);
         }
         return runner.grouped(g.gid(), "saveNew",
                 inserted.then(id -> insertBranches(branches, 0).then(x -> Step.done(Sql.stored(g, id, dialect)))));
@@ -762,12 +761,13 @@ public final class JdbcTransStore implements TransStore {
      * JSON to their callers' threads.
      */
     private Step<Sql.Fetched> updateAndRead(String update, Dialect.Binder bind, String gid) {
-        if (dialect.pipelinesBatches()) {
-            // the update with the batch's other updates, the read with its other lookups
-            return Step.update(update, List.of(bind),
-                    n -> n[0] == 0 ? Step.done(null) : new Step.Lookup<>(gid, globalsByGid, Step::done));
+        Step<Sql.Fetched> alone = Step.code(c -> Step.done(updateAndReadNow(c, update, bind, gid)));
+        if (!dialect.pipelinesBatches()) {
+            return alone;
         }
-        return Step.code(c -> Step.done(updateAndReadNow(c, update, bind, gid)));
+        // side by side: the update with the batch's other updates, the read with its other lookups
+        return new Step.Either<>(Step.update(update, List.of(bind),
+                n -> n[0] == 0 ? Step.done(null) : new Step.Lookup<>(gid, globalsByGid, Step::done)), alone);
     }
 
     private Sql.Fetched updateAndReadNow(Connection c, String update, Dialect.Binder bind, String gid)

@@ -35,6 +35,12 @@ sealed interface Step<T> {
     /** Any work on the connection (a read whose rows matter, several statements); it says what comes next. */
     record Code<T>(GroupCommit.Work<Step<T>> work) implements Step<T> {}
 
+    /**
+     * One write in two forms: {@code sideBySide} where a pipelined batch runs it in rounds, {@code alone} where it
+     * runs one statement after another (e.g. an {@code UPDATE … RETURNING} where rounds need an update and a lookup).
+     */
+    record Either<T>(Step<T> sideBySide, Step<T> alone) implements Step<T> {}
+
     /** What a step does with its answer: the next step (a {@link Done} to finish). */
     @FunctionalInterface
     interface Then<A, T> {
@@ -66,6 +72,7 @@ sealed interface Step<T> {
             case Update<T> u -> new Update<>(u.sql(), u.binds(), n -> u.then().apply(n).then(next));
             case Lookup<?, T> l -> lookupThen(l, next);
             case Code<T> k -> new Code<>(c -> k.work().run(c).then(next));
+            case Either<T> e -> new Either<>(e.sideBySide().then(next), e.alone().then(next));
         };
     }
 
@@ -93,6 +100,7 @@ sealed interface Step<T> {
                 }
                 case Lookup<?, T> l -> s = lookupAlone(l, c);
                 case Code<T> k -> s = k.work().run(c);
+                case Either<T> e -> s = e.alone();
             }
         }
     }

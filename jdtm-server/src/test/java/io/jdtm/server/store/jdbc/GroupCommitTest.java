@@ -409,6 +409,21 @@ class GroupCommitTest {
     }
 
     @Test
+    void aWriteInTwoFormsRunsSideBySideInAPipelinedBatchAndInTurnAlone() throws Exception {
+        open("postgres-pipelined");
+        Step<Integer> either = new Step.Either<>(Step.done(1), Step.done(2));
+        Integer alone = group.write("e", "either", either);
+        assertThat(alone).as("a batch of one runs in turn").isEqualTo(2);
+
+        List<Object> results = oneBatchOfSteps(List.of(
+                Map.entry("e1", either.then(v -> setValue("nothing", v))),
+                Map.entry("e2", either.then(v -> Step.done(v * 10)))));
+
+        assertThat(results).containsExactly(0, 10);
+        assertThat(group.batches()).isEqualTo(1);
+    }
+
+    @Test
     void aPipelinedBatchWithABrokenStatementRunsEveryWriteAgainAlone() throws Exception {
         open("postgres-pipelined");
         Step<Integer> nullValue = Step.update("INSERT INTO " + table + " (k, v) VALUES (?, NULL)",
