@@ -325,14 +325,7 @@ final class GroupCommit implements AutoCloseable {
             Map<String, List<Integer>> updates = new LinkedHashMap<>();
             Map<Step.Fetcher<?>, List<Integer>> lookups = new LinkedHashMap<>();
             for (int i = 0; i < at.length; i++) {
-                while (at[i] instanceof Step.Code<?> || at[i] instanceof Step.Either<?>) {
-                    if (at[i] instanceof Step.Either<?> e) {
-                        at[i] = e.sideBySide();
-                    } else {
-                        Step.Code<?> k = (Step.Code<?>) at[i];
-                        at[i] = advance(i, thrown, () -> k.work().run(c));
-                    }
-                }
+                at[i] = settle(c, i, at[i], thrown);
                 switch (at[i]) {
                     case null -> { }
                     case Step.Done<?> d -> {
@@ -341,8 +334,8 @@ final class GroupCommit implements AutoCloseable {
                     }
                     case Step.Update<?> u -> updates.computeIfAbsent(u.sql(), x -> new ArrayList<>()).add(i);
                     case Step.Lookup<?, ?> l -> lookups.computeIfAbsent(l.fetcher(), x -> new ArrayList<>()).add(i);
-                    case Step.Code<?> k -> throw new AssertionError("ran above");
-                    case Step.Either<?> e -> throw new AssertionError("chosen above");
+                    case Step.Code<?> k -> throw new AssertionError("settled above");
+                    case Step.Either<?> e -> throw new AssertionError("settled above");
                 }
             }
             if (updates.isEmpty() && lookups.isEmpty()) {
@@ -353,6 +346,19 @@ final class GroupCommit implements AutoCloseable {
             }
             for (Map.Entry<Step.Fetcher<?>, List<Integer>> e : lookups.entrySet()) {
                 runLookups(c, e.getKey(), e.getValue(), at, thrown);
+            }
+        }
+    }
+
+    /** Runs a write's code steps and picks its side-by-side forms until it waits on an update or a lookup, or ends. */
+    private static Step<?> settle(Connection c, int i, Step<?> s, Throwable[] thrown) throws SQLException {
+        while (true) {
+            switch (s) {
+                case Step.Either<?> e -> s = e.sideBySide();
+                case Step.Code<?> k -> s = advance(i, thrown, () -> k.work().run(c));
+                case null, default -> {
+                    return s;
+                }
             }
         }
     }
