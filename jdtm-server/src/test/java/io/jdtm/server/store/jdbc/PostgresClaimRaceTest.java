@@ -1,24 +1,14 @@
 package io.jdtm.server.store.jdbc;
 
 import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.store.Backends;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.store.TwoProcessClaimRace;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PostgresClaimRaceTest extends TwoProcessClaimRace {
-    static final StoreConfig CFG = Backends.postgres("jdtm_race");
-
-    @BeforeAll
-    static void serverIsUp() {
-        Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
-    }
-
-    @AfterAll
-    static void dropSchema() throws Exception {
-        AdminSql.drop(CFG);
-    }
+    @RegisterExtension
+    static final ServerSchema SCHEMA = ServerSchema.postgres("jdtm_race");
+    static final StoreConfig CFG = SCHEMA.cfg;
 
     @Override
     protected TransStore openInstance() {

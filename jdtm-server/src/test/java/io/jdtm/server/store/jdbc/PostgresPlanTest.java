@@ -3,32 +3,22 @@ package io.jdtm.server.store.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.store.Backends;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The plans Postgres picks for the poller's reads on a table without statistics (autovacuum off, or not yet run
- * since the table grew), which is what a backlog after an outage often meets.
+ * The plans Postgres picks for the poller's reads and the group commit's lookups on a table without statistics
+ * (autovacuum off, or not yet run since the table grew), which is what a backlog after an outage often meets.
  */
 class PostgresPlanTest {
-    static final StoreConfig CFG = Backends.postgres("jdtm_plan");
-
-    @BeforeAll
-    static void serverIsUp() {
-        Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
-    }
-
-    @AfterAll
-    static void dropSchema() throws Exception {
-        AdminSql.drop(CFG);
-    }
+    @RegisterExtension
+    static final ServerSchema SCHEMA = ServerSchema.postgres("jdtm_plan");
+    static final StoreConfig CFG = SCHEMA.cfg;
 
     @Test
     void branchesOfManyGidsAreReadThroughTheGidIndexEvenWithoutStatistics() throws Exception {

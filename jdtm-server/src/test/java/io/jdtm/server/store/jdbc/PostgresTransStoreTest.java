@@ -1,24 +1,14 @@
 package io.jdtm.server.store.jdbc;
 
 import io.jdtm.server.config.StoreConfig;
-import io.jdtm.server.store.Backends;
 import io.jdtm.server.store.TransStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The storage contract on PostgreSQL (127.0.0.1:5432, database {@code test}, a schema of its own). */
 class PostgresTransStoreTest extends JdbcTransStoreContract {
-    static final StoreConfig CFG = Backends.postgres("jdtm_contract");
-
-    @BeforeAll
-    static void serverIsUp() {
-        Backends.require("PostgreSQL", Backends.POSTGRES_PORT);
-    }
-
-    @AfterAll
-    static void dropSchema() throws Exception {
-        AdminSql.drop(CFG);
-    }
+    @RegisterExtension
+    static final ServerSchema SCHEMA = ServerSchema.postgres("jdtm_contract");
+    static final StoreConfig CFG = SCHEMA.cfg;
 
     @Override
     protected TransStore newStore() {
