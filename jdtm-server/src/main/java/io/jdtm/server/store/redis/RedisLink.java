@@ -24,6 +24,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.EpollProvider;
 import io.lettuce.core.resource.Delay;
 import java.io.IOException;
 import java.time.Duration;
@@ -141,6 +142,14 @@ final class RedisLink implements AutoCloseable {
             resources.shutdown();
             throw openFailure("cannot reach the redis cluster at " + where, e);
         }
+    }
+
+    /**
+     * The client's network transport: {@code epoll} where Netty's native transport loads (Linux x86-64, from the
+     * class path), else {@code Java NIO}, which Lettuce picks by itself.
+     */
+    static String transport() {
+        return EpollProvider.isAvailable() ? "epoll" : "Java NIO";
     }
 
     private static RedisURI uri(StoreConfig cfg, String entry) {

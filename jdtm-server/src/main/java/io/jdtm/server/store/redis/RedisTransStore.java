@@ -152,8 +152,8 @@ public final class RedisTransStore implements TransStore {
         String where = link + " prefix " + (cluster
                 ? RedisShards.clusterPrefix(prefix) + " (" + shards.count() + " shards)"
                 : prefix);
-        LOG.info("redis store opened: {} (DataExpire {}s, FinishedDataExpire {}s)", where, cfg.dataExpire(),
-                cfg.finishedDataExpire());
+        LOG.info("redis store opened: {} (DataExpire {}s, FinishedDataExpire {}s, network I/O {})", where,
+                cfg.dataExpire(), cfg.finishedDataExpire(), RedisLink.transport());
         return new RedisTransStore(link, shards, cfg.dataExpire(), cfg.finishedDataExpire(), where);
     }
 
