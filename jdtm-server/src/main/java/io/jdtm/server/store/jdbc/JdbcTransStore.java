@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +62,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class JdbcTransStore implements TransStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcTransStore.class);
-    private static final int DELETE_CHUNK = 500;
     /** Gids per query of {@link #findBranches(Collection)}. */
     private static final int BRANCH_READ_CHUNK = 100;
     /** Branch rows per INSERT statement: far below every driver's bind-parameter limit. */
@@ -73,10 +71,14 @@ public final class JdbcTransStore implements TransStore {
 
     private final Dialect dialect;
     private final Runner runner;
+    private final JdbcKv kv;
+    private final JdbcRetention retention;
 
     JdbcTransStore(Dialect dialect, Runner runner) {
         this.dialect = dialect;
         this.runner = runner;
+        this.kv = new JdbcKv(dialect, runner);
+        this.retention = new JdbcRetention(dialect, runner);
     }
 
     /**
@@ -262,44 +264,6 @@ public final class JdbcTransStore implements TransStore {
             }
         });
         return new Page<>(rows, rows.size() < q.limit() ? "" : Long.toString(rows.getLast().id()));
-    }
-
-    @Override
-    public List<KvRow> findKv(String cat, String key) {
-        boolean byCat = cat != null && !cat.isEmpty();
-        boolean byKey = key != null && !key.isEmpty();
-        String sql = "SELECT " + Sql.KV_COLUMNS + " FROM kv WHERE 1 = 1" + (byCat ? " AND cat = ?" : "")
-                + (byKey ? " AND k = ?" : "") + " ORDER BY id";
-        return runner.read("findKv", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                int i = 1;
-                if (byCat) {
-                    ps.setString(i++, cat);
-                }
-                if (byKey) {
-                    ps.setString(i, key);
-                }
-                return kvRows(ps);
-            }
-        });
-    }
-
-    @Override
-    public Page<KvRow> scanKv(String cat, String position, int limit) {
-        if (limit <= 0) {
-            throw new IllegalArgumentException("limit must be positive, was " + limit);
-        }
-        long before = cursor(position);
-        List<KvRow> rows = runner.read("scanKv", c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT " + Sql.KV_COLUMNS + " FROM kv WHERE cat = ? AND id < ? ORDER BY id DESC LIMIT ?")) {
-                ps.setString(1, cat == null ? "" : cat);
-                ps.setLong(2, before);
-                ps.setInt(3, limit);
-                return kvRows(ps);
-            }
-        });
-        return new Page<>(rows, rows.size() < limit ? "" : Long.toString(rows.getLast().id()));
     }
 
     // ---- writes ----
@@ -575,78 +539,12 @@ public final class JdbcTransStore implements TransStore {
     }
 
     /**
-     * {@inheritDoc} Works in transactions of at most {@value #DELETE_CHUNK} transactions each, so a large backlog
-     * never holds many locks or a long transaction; rows another deleter holds are skipped.
+     * {@inheritDoc} Works in transactions of at most {@value JdbcRetention#DELETE_CHUNK} transactions each, so a
+     * large backlog never holds many locks or a long transaction; rows another deleter holds are skipped.
      */
     @Override
     public int deleteFinishedBefore(Instant cutoff, int limit) {
-        if (limit <= 0) {
-            throw new IllegalArgumentException("limit must be positive, was " + limit);
-        }
-        int deleted = 0;
-        while (deleted < limit) {
-            int chunk = Math.min(DELETE_CHUNK, limit - deleted);
-            // The candidates are found by a read, which may walk many finished rows: it holds no locks, and on
-            // SQLite it does not stall the writer. No ORDER BY: retention order does not matter.
-            List<Long> candidates = runner.read("deleteFinishedBefore", c -> {
-                try (PreparedStatement ps = c.prepareStatement("SELECT id FROM trans_global WHERE status IN "
-                        + Sql.FINISHED + " AND update_time < ? LIMIT ?")) {
-                    dialect.setTime(ps, 1, cutoff);
-                    ps.setInt(2, chunk);
-                    List<Long> ids = new ArrayList<>();
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            ids.add(rs.getLong(1));
-                        }
-                    }
-                    return ids;
-                }
-            });
-            int n = candidates.isEmpty() ? 0 : runner.tx("deleteFinishedBefore", c -> deleteRows(c, candidates, cutoff));
-            deleted += n;
-            if (candidates.size() < chunk || n == 0) {
-                break;
-            }
-        }
-        return deleted;
-    }
-
-    /** Deletes those of the rows {@code candidates} that are still finished before the cutoff, and nobody holds. */
-    private int deleteRows(Connection c, List<Long> candidates, Instant cutoff) throws SQLException {
-        List<Long> ids = new ArrayList<>();
-        List<String> gids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, gid FROM trans_global WHERE id IN ("
-                + Sql.marks(candidates.size()) + ") AND status IN " + Sql.FINISHED + " AND update_time < ?"
-                + dialect.lockSkipLocked())) {
-            for (int i = 0; i < candidates.size(); i++) {
-                ps.setLong(i + 1, candidates.get(i));
-            }
-            dialect.setTime(ps, candidates.size() + 1, cutoff);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getLong(1));
-                    gids.add(rs.getString(2));
-                }
-            }
-        }
-        if (ids.isEmpty()) {
-            return 0;
-        }
-        String marks = Sql.marks(ids.size());
-        for (String table : List.of("trans_branch_op", "jdtm_attempt")) {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE gid IN (" + marks + ")")) {
-                for (int i = 0; i < gids.size(); i++) {
-                    ps.setString(i + 1, gids.get(i));
-                }
-                ps.executeUpdate();
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM trans_global WHERE id IN (" + marks + ")")) {
-            for (int i = 0; i < ids.size(); i++) {
-                ps.setLong(i + 1, ids.get(i));
-            }
-            return ps.executeUpdate();
-        }
+        return retention.deleteFinishedBefore(cutoff, limit);
     }
 
     @Override
@@ -691,56 +589,28 @@ public final class JdbcTransStore implements TransStore {
     }
 
     @Override
+    public List<KvRow> findKv(String cat, String key) {
+        return kv.find(cat, key);
+    }
+
+    @Override
+    public Page<KvRow> scanKv(String cat, String position, int limit) {
+        return kv.scan(cat, position, limit);
+    }
+
+    @Override
     public void createKv(String cat, String key, String value, Instant now) {
-        runner.auto("createKv", c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO kv (cat, k, v, version, create_time, update_time) VALUES (?, ?, ?, 1, ?, ?)")) {
-                ps.setString(1, cat);
-                ps.setString(2, key);
-                ps.setString(3, value);
-                dialect.setTime(ps, 4, now);
-                dialect.setTime(ps, 5, now);
-                ps.executeUpdate();
-            } catch (SQLException e) {
-                if (dialect.isUniqueViolation(e)) {
-                    throw new UniqueConflictException("kv (" + cat + ", " + key + ") exists");
-                }
-                throw e;
-            }
-            return null;
-        });
+        kv.create(cat, key, value, now);
     }
 
     @Override
     public void updateKv(KvRow row, String newValue, Instant now) {
-        runner.auto("updateKv", c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE kv SET v = ?, version = version + 1, update_time = ? WHERE id = ? AND version = ?")) {
-                ps.setString(1, newValue);
-                dialect.setTime(ps, 2, now);
-                ps.setLong(3, row.id());
-                ps.setLong(4, row.version());
-                if (ps.executeUpdate() == 0) {
-                    throw new NotFoundException("kv (" + row.cat() + ", " + row.k() + ") version " + row.version()
-                            + " is gone or outdated");
-                }
-            }
-            return null;
-        });
+        kv.update(row, newValue, now);
     }
 
     @Override
     public void deleteKv(String cat, String key) {
-        runner.auto("deleteKv", c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM kv WHERE cat = ? AND k = ?")) {
-                ps.setString(1, cat);
-                ps.setString(2, key);
-                if (ps.executeUpdate() == 0) {
-                    throw new NotFoundException("kv (" + cat + ", " + key + ") is missing");
-                }
-            }
-            return null;
-        });
+        kv.delete(cat, key);
     }
 
     /**
@@ -859,17 +729,6 @@ public final class JdbcTransStore implements TransStore {
         }
     }
 
-    private List<KvRow> kvRows(PreparedStatement ps) throws SQLException {
-        List<KvRow> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(Sql.kv(rs, dialect));
-            }
-        }
-        return out;
-    }
-
-
     private static void requireSameGid(String gid, List<TransBranch> branches) {
         for (TransBranch b : branches) {
             if (!b.gid().equals(gid)) {
@@ -883,7 +742,8 @@ public final class JdbcTransStore implements TransStore {
         return branches.stream().map(b -> "(" + b.branchId() + ", " + b.op() + ")").toList().toString();
     }
 
-    private static long cursor(String position) {
+    /** A page position of this store (the last row's id), or the start. */
+    static long cursor(String position) {
         if (position == null || position.isEmpty()) {
             return Long.MAX_VALUE;
         }
