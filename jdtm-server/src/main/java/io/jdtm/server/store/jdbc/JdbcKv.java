@@ -48,7 +48,7 @@ final class JdbcKv {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
         }
-        long before = JdbcTransStore.cursor(position);
+        long before = Sql.cursor(position);
         List<KvRow> rows = runner.read("scanKv", c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT " + Sql.KV_COLUMNS + " FROM kv WHERE cat = ? AND id < ? ORDER BY id DESC LIMIT ?")) {
@@ -58,7 +58,7 @@ final class JdbcKv {
                 return kvRows(ps);
             }
         });
-        return new Page<>(rows, rows.size() < limit ? "" : Long.toString(rows.getLast().id()));
+        return Sql.page(rows, limit, KvRow::id);
     }
 
     void create(String cat, String key, String value, Instant now) {

@@ -208,7 +208,7 @@ public final class JdbcTransStore implements TransStore {
 
     @Override
     public Page<TransGlobal> scanGlobals(ScanQuery q) {
-        long before = cursor(q.position());
+        long before = Sql.cursor(q.position());
         StringBuilder sql = new StringBuilder("SELECT " + Sql.GLOBAL_COLUMNS + " FROM trans_global WHERE id < ?");
         if (q.status() != null) {
             sql.append(" AND status = ?");
@@ -263,7 +263,7 @@ public final class JdbcTransStore implements TransStore {
                 return out;
             }
         });
-        return new Page<>(rows, rows.size() < q.limit() ? "" : Long.toString(rows.getLast().id()));
+        return Sql.page(rows, q.limit(), TransGlobal::id);
     }
 
     // ---- writes ----
@@ -740,17 +740,5 @@ public final class JdbcTransStore implements TransStore {
 
     private static String keys(List<TransBranch> branches) {
         return branches.stream().map(b -> "(" + b.branchId() + ", " + b.op() + ")").toList().toString();
-    }
-
-    /** A page position of this store (the last row's id), or the start. */
-    static long cursor(String position) {
-        if (position == null || position.isEmpty()) {
-            return Long.MAX_VALUE;
-        }
-        try {
-            return Long.parseLong(position);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("position '" + position + "' is not a cursor of this store");
-        }
     }
 }

@@ -5,6 +5,7 @@ import io.jdtm.protocol.TransOptions;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.protocol.TransType;
 import io.jdtm.server.store.KvRow;
+import io.jdtm.server.store.Page;
 import io.jdtm.server.store.StoreException;
 import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
@@ -19,6 +20,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.ToLongFunction;
 
 /**
  * The SQL every dialect shares, in DTM's table and column names (spec §10.1), and the mapping between rows and the
@@ -205,6 +207,23 @@ final class Sql {
             ps.setInt(4, limit);
             return ps.executeUpdate();
         }
+    }
+
+    /** The id below which a listing page starts: its position (the last row's id of the page before), or the top. */
+    static long cursor(String position) {
+        if (position == null || position.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Long.parseLong(position);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("position '" + position + "' is not a cursor of this store");
+        }
+    }
+
+    /** A listing page of {@code rows} read with {@code limit}: a full page points at its last row's id. */
+    static <T> Page<T> page(List<T> rows, int limit, ToLongFunction<T> id) {
+        return new Page<>(rows, rows.size() < limit ? "" : Long.toString(id.applyAsLong(rows.getLast())));
     }
 
     /** {@code ?, ?, …}: {@code n} parameter marks. */
