@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
+import io.helidon.webclient.api.ClientConnection;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.Proxy;
@@ -26,10 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Branch calls over HTTP (spec §5.1) and JSON-RPC (§5.3) on one pooled keep-alive Helidon client shared by all
- * transactions. JSON-RPC is used when the transaction's protocol is {@code json-rpc} and the URL names a
- * {@code method}; otherwise plain HTTP: POST when there is a payload or the transaction is XA (always with an empty
- * body then), GET otherwise, with DTM's four query parameters.
+ * Branch calls over HTTP (spec §5.1) and JSON-RPC (§5.3): Helidon's client on keep-alive connections pooled by
+ * {@link BranchConnections}, shared by all transactions. JSON-RPC is used when the transaction's protocol is
+ * {@code json-rpc} and the URL names a {@code method}; otherwise plain HTTP: POST when there is a payload or the
+ * transaction is XA (always with an empty body then), GET otherwise, with DTM's four query parameters.
  *
  * <p>The URL is sent without its {@code #fragment}, and encoded by the client (a percent-escape stays an escape,
  * never a raw byte on the request line). Connections go straight to an address that passed the
@@ -41,6 +42,7 @@ final class HttpBranchTransport implements BranchTransport {
     static final int MAX_DETAIL = 1000;
 
     private final WebClient client;
+    private final BranchConnections connections;
     private final boolean dockerRewrite;
 
     HttpBranchTransport(Duration connectTimeout, boolean dockerRewrite) {
@@ -52,18 +54,19 @@ final class HttpBranchTransport implements BranchTransport {
      * @param policy where calls may go: every new connection resolves its host through it
      */
     HttpBranchTransport(Duration connectTimeout, boolean dockerRewrite, Optional<Tls> tls, DestinationPolicy policy) {
+        PolicyDnsResolver resolver = new PolicyDnsResolver(policy);
         WebClientConfig.Builder b = WebClient.builder()
                 .connectTimeout(connectTimeout)
                 // the policy checks the address it resolved; a proxy would resolve the host again by itself
-                .dnsResolver(new PolicyDnsResolver(policy))
+                .dnsResolver(resolver)
                 .proxy(Proxy.noProxy())
                 // a redirect would lead past the policy's submit-time checks: a 3xx is an error instead
                 .followRedirects(false)
-                .shareConnectionCache(false)
-                // keep enough idle keep-alive connections for many concurrent calls to one RM host
-                .connectionCacheSize(1024);
+                .shareConnectionCache(false);
         tls.ifPresent(b::tls);
         this.client = b.build();
+        // keep enough idle keep-alive connections for many concurrent calls to one RM host
+        this.connections = new BranchConnections(client, resolver, 1024);
         this.dockerRewrite = dockerRewrite;
     }
 
@@ -101,12 +104,11 @@ final class HttpBranchTransport implements BranchTransport {
         boolean xa = c.transType().equals(TransType.XA.wire());
         byte[] payload = xa ? new byte[0] : c.payload();
         boolean post = payload.length > 0 || xa;
-        HttpClientRequest req = client.method(post ? Method.POST : Method.GET)
-                .uri(URI.create(url))
-                .readTimeout(c.timeout())
-                .header(HeaderNames.CONTENT_TYPE, "application/json");
-        c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));
-        try (HttpClientResponse res = post ? req.submit(payload) : req.request()) {
+        URI uri = URI.create(url);
+        try (HttpClientResponse res = connections.send(uri, conn -> {
+            HttpClientRequest req = request(post ? Method.POST : Method.GET, uri, conn, c);
+            return post ? req.submit(payload) : req.request();
+        })) {
             String body = bodyOf(res);
             int status = res.status().code();
             Tracing.noteHttpStatus(status);
@@ -127,12 +129,9 @@ final class HttpBranchTransport implements BranchTransport {
         ObjectNode body = DtmJson.mapper().createObjectNode();
         body.put("jsonrpc", "2.0").put("method", method).put("id", UUID.randomUUID().toString());
         body.set("params", params);
-        HttpClientRequest req = client.method(Method.POST)
-                .uri(URI.create(rewrite(BranchUrls.withoutFragment(c.url()))))
-                .readTimeout(c.timeout())
-                .header(HeaderNames.CONTENT_TYPE, "application/json");
-        c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));
-        try (HttpClientResponse res = req.submit(DtmJson.writeBytes(body))) {
+        URI uri = URI.create(rewrite(BranchUrls.withoutFragment(c.url())));
+        byte[] bytes = DtmJson.writeBytes(body);
+        try (HttpClientResponse res = connections.send(uri, conn -> request(Method.POST, uri, conn, c).submit(bytes))) {
             String text = bodyOf(res);
             int status = res.status().code();
             Tracing.noteHttpStatus(status);
@@ -142,6 +141,16 @@ final class HttpBranchTransport implements BranchTransport {
             }
             return new BranchResult(jsonRpcOutcome(text), detail(status, text), Integer.toString(status));
         }
+    }
+
+    private HttpClientRequest request(Method method, URI uri, ClientConnection conn, BranchCall c) {
+        HttpClientRequest req = client.method(method)
+                .uri(uri)
+                .connection(conn)
+                .readTimeout(c.timeout())
+                .header(HeaderNames.CONTENT_TYPE, "application/json");
+        c.headers().forEach((k, v) -> req.header(HeaderNames.create(k), v));
+        return req;
     }
 
     /** The answer's body, or "" when it has none (an empty 200 is a plain SUCCESS). */
@@ -210,8 +219,10 @@ final class HttpBranchTransport implements BranchTransport {
 
     /** POSTs a JSON document and reports whether the answer was 2xx. Used by the alert webhook. */
     public boolean postJson(String url, Object doc, Duration timeout) {
-        try (HttpClientResponse res = client.post(url).readTimeout(timeout)
-                .header(HeaderNames.CONTENT_TYPE, "application/json").submit(DtmJson.writeBytes(doc))) {
+        URI uri = URI.create(url);
+        byte[] body = DtmJson.writeBytes(doc);
+        try (HttpClientResponse res = connections.send(uri, conn -> client.post().uri(uri).connection(conn)
+                .readTimeout(timeout).header(HeaderNames.CONTENT_TYPE, "application/json").submit(body))) {
             return res.status().family() == io.helidon.http.Status.Family.SUCCESSFUL;
         } catch (RuntimeException e) {
             log.warn("POST {} failed: {}", url, e.toString());
@@ -221,6 +232,7 @@ final class HttpBranchTransport implements BranchTransport {
 
     @Override
     public void close() {
+        connections.close();
         client.closeResource();
     }
 }

@@ -5,25 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jdtm.protocol.Outcome;
 import io.jdtm.server.config.ServerConfig;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** What an HTTP branch call puts on the wire, read byte for byte by a bare socket. */
 class HttpBranchTransportTest {
-    private final RawServer rm = new RawServer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    private final RawHttpServer rm = new RawHttpServer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     private final HttpBranchTransport http = new HttpBranchTransport(Duration.ofSeconds(2), false);
 
     @AfterEach
@@ -82,7 +73,7 @@ class HttpBranchTransportTest {
 
     @Test
     void aRedirectIsNotFollowed() {
-        try (RawServer redirecting = new RawServer("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:" + rm.port()
+        try (RawHttpServer redirecting = new RawHttpServer("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:" + rm.port()
                 + "/elsewhere\r\nContent-Length: 0\r\n\r\n")) {
             BranchResult r = http.call(call("http://127.0.0.1:" + redirecting.port() + "/TransOut", "g-1"));
 
@@ -93,78 +84,5 @@ class HttpBranchTransportTest {
             throw new IllegalStateException(e);
         }
         assertThat(rm.connections()).isZero();
-    }
-
-    /** A bare HTTP/1.1 server: records each request head as sent, answers every request the same way. */
-    static final class RawServer implements AutoCloseable {
-        private final ServerSocket socket;
-        private final List<String> requests = new CopyOnWriteArrayList<>();
-        private final AtomicInteger connections = new AtomicInteger();
-
-        RawServer(String answer) {
-            try {
-                socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            Thread.startVirtualThread(() -> {
-                while (!socket.isClosed()) {
-                    try {
-                        Socket s = socket.accept();
-                        connections.incrementAndGet();
-                        Thread.startVirtualThread(() -> serve(s, answer));
-                    } catch (IOException e) {
-                        return; // closed
-                    }
-                }
-            });
-        }
-
-        private void serve(Socket s, String answer) {
-            try (s) {
-                InputStream in = s.getInputStream();
-                while (true) {
-                    String head = readHead(in);
-                    if (head == null) {
-                        return;
-                    }
-                    requests.add(head);
-                    s.getOutputStream().write(answer.getBytes(StandardCharsets.US_ASCII));
-                    s.getOutputStream().flush();
-                }
-            } catch (IOException e) {
-                // the client went away
-            }
-        }
-
-        /** The bytes up to and including the blank line, as ISO-8859-1 text; null at the end of the stream. */
-        private static String readHead(InputStream in) throws IOException {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            int c;
-            while ((c = in.read()) >= 0) {
-                b.write(c);
-                if (b.size() >= 4 && b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                    return b.toString(StandardCharsets.ISO_8859_1);
-                }
-            }
-            return null;
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        List<String> requests() {
-            return requests;
-        }
-
-        int connections() {
-            return connections.get();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
     }
 }
