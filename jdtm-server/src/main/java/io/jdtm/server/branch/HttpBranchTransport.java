@@ -4,13 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaType;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.ClientConnection;
-import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.Proxy;
 import io.helidon.webclient.api.WebClient;
 import io.helidon.webclient.api.WebClientConfig;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientRequest;
 import io.jdtm.protocol.DtmJson;
 import io.jdtm.protocol.Ops;
 import io.jdtm.protocol.Outcome;
@@ -19,9 +21,11 @@ import io.jdtm.server.tracing.Tracing;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +44,11 @@ import org.slf4j.LoggerFactory;
 final class HttpBranchTransport implements BranchTransport {
     private static final Logger log = LoggerFactory.getLogger(HttpBranchTransport.class);
     static final int MAX_DETAIL = 1000;
+    private static final int SMALL_BODY = 64 * 1024;
 
     private final WebClient client;
+    /** HTTP/1.1 requests made directly: the generic client would look up the protocol of each URL first */
+    private final Http1Client http1;
     private final BranchConnections connections;
     private final boolean dockerRewrite;
 
@@ -65,6 +72,7 @@ final class HttpBranchTransport implements BranchTransport {
                 .shareConnectionCache(false);
         tls.ifPresent(b::tls);
         this.client = b.build();
+        this.http1 = client.client(Http1Client.PROTOCOL);
         // keep enough idle keep-alive connections for many concurrent calls to one RM host
         this.connections = new BranchConnections(client, resolver, 1024);
         this.dockerRewrite = dockerRewrite;
@@ -106,7 +114,7 @@ final class HttpBranchTransport implements BranchTransport {
         boolean post = payload.length > 0 || xa;
         URI uri = URI.create(url);
         try (HttpClientResponse res = connections.send(uri, conn -> {
-            HttpClientRequest req = request(post ? Method.POST : Method.GET, uri, conn, c);
+            Http1ClientRequest req = request(post ? Method.POST : Method.GET, uri, conn, c);
             return post ? req.submit(payload) : req.request();
         })) {
             String body = bodyOf(res);
@@ -143,8 +151,8 @@ final class HttpBranchTransport implements BranchTransport {
         }
     }
 
-    private HttpClientRequest request(Method method, URI uri, ClientConnection conn, BranchCall c) {
-        HttpClientRequest req = client.method(method)
+    private Http1ClientRequest request(Method method, URI uri, ClientConnection conn, BranchCall c) {
+        Http1ClientRequest req = http1.method(method)
                 .uri(uri)
                 .connection(conn)
                 .readTimeout(c.timeout())
@@ -153,9 +161,36 @@ final class HttpBranchTransport implements BranchTransport {
         return req;
     }
 
-    /** The answer's body, or "" when it has none (an empty 200 is a plain SUCCESS). */
+    /**
+     * The answer's body, or "" when it has none (an empty 200 is a plain SUCCESS). A body of known length is read in
+     * one piece: Helidon's String reader goes through {@code readAllBytes}, 16 KiB buffers for a 24-byte answer.
+     */
     private static String bodyOf(HttpClientResponse res) {
-        return res.entity().hasEntity() ? res.as(String.class) : "";
+        if (!res.entity().hasEntity()) {
+            return "";
+        }
+        OptionalLong length = res.headers().contentLength();
+        if (length.isEmpty() || length.getAsLong() > SMALL_BODY) {
+            return res.as(String.class);
+        }
+        Charset charset = res.headers().contentType().flatMap(HttpMediaType::charset).map(HttpBranchTransport::charset)
+                .orElse(StandardCharsets.UTF_8);
+        try {
+            java.io.InputStream in = res.inputStream();
+            byte[] body = in.readNBytes((int) length.getAsLong());
+            in.read(); // the end of the entity, which lets Helidon give the connection back for keep-alive
+            return new String(body, charset);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Charset charset(String name) {
+        try {
+            return Charset.forName(name);
+        } catch (IllegalArgumentException e) {
+            return StandardCharsets.UTF_8; // unknown or malformed: read as UTF-8
+        }
     }
 
     static Outcome jsonRpcOutcome(String text) {
@@ -221,7 +256,7 @@ final class HttpBranchTransport implements BranchTransport {
     public boolean postJson(String url, Object doc, Duration timeout) {
         URI uri = URI.create(url);
         byte[] body = DtmJson.writeBytes(doc);
-        try (HttpClientResponse res = connections.send(uri, conn -> client.post().uri(uri).connection(conn)
+        try (HttpClientResponse res = connections.send(uri, conn -> http1.post().uri(uri).connection(conn)
                 .readTimeout(timeout).header(HeaderNames.CONTENT_TYPE, "application/json").submit(body))) {
             return res.status().family() == io.helidon.http.Status.Family.SUCCESSFUL;
         } catch (RuntimeException e) {

@@ -29,6 +29,21 @@ class HttpBranchTransportTest {
     }
 
     @Test
+    void callsInTurnShareOneConnectionWhateverTheAnswerSays() throws IOException {
+        try (RawHttpServer busi = new RawHttpServer("HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 24\r\n\r\n{\"dtm_result\":\"FAILURE\"}")) {
+            for (int i = 0; i < 3; i++) {
+                BranchResult r = http.call(call("http://127.0.0.1:" + busi.port() + "/TransOut", "g-" + i));
+
+                assertThat(r.outcome()).isEqualTo(Outcome.FAILURE);
+                assertThat(r.detail()).isEqualTo("status 409: {\"dtm_result\":\"FAILURE\"}");
+            }
+            assertThat(busi.requests()).hasSize(3);
+            assertThat(busi.connections()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void percentEscapesStayEscapedOnTheRequestLine() {
         String url = "http://127.0.0.1:" + rm.port() + "/a%0D%0AX-Injected:%201/b?q=%0D%0AX-Q:%201&s=%20#x%0D%0Ay";
 
