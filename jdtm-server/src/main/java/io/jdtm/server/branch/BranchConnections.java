@@ -44,7 +44,8 @@ import java.util.function.LongSupplier;
  *       closed the connection as it was taken. A branch call may reach its RM more than once in any case (the TM
  *       retries what it could not settle), which is what the barrier is for.</li>
  * </ul>
- * Every new connection resolves its host through the client's {@link DnsResolver} (the destination policy). Thread-safe.
+ * Every new connection resolves its host through the client's {@link DnsResolver} (the destination policy).
+ * Thread-safe.
  */
 final class BranchConnections implements AutoCloseable {
     static final Duration IDLE_LIMIT = Duration.ofSeconds(1);
