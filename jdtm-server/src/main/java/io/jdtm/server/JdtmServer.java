@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,6 +172,7 @@ public final class JdtmServer implements AutoCloseable {
         private boolean poller = true;
         private String host = "0.0.0.0";
         private io.opentelemetry.api.OpenTelemetry openTelemetry;
+        private UnaryOperator<TransStore> storeWrapper = UnaryOperator.identity();
 
         private Builder() {}
 
@@ -186,6 +188,15 @@ public final class JdtmServer implements AutoCloseable {
         /** The {@code Store} section (driver, host, credentials...), replacing the configuration's. */
         public Builder store(StoreConfig s) {
             this.storeConfig = Objects.requireNonNull(s, "store");
+            return this;
+        }
+
+        /**
+         * Wraps the store once it is open (after a reset), e.g. to count or slow down its calls in a test; the server
+         * uses what this returns and closes it on {@link JdtmServer#close()}. Default: the store itself.
+         */
+        public Builder storeWrapper(UnaryOperator<TransStore> wrapper) {
+            this.storeWrapper = Objects.requireNonNull(wrapper, "wrapper");
             return this;
         }
 
@@ -279,6 +290,7 @@ public final class JdtmServer implements AutoCloseable {
                     log.warn("resetting the {} store: every transaction in it is deleted", store.name());
                     store.reset();
                 }
+                store = Objects.requireNonNull(storeWrapper.apply(store), "the store wrapper returned null");
                 return new JdtmServer(this, c, store);
             } catch (RuntimeException e) {
                 try {

@@ -242,6 +242,19 @@ final class Engine {
      * Only a saga action's FAILURE is definitive; any other FAILURE is an error retried with backoff (spec §5.4).
      */
     BranchResult execBranch(Pass p, TransBranch b) {
+        return execBranch(p, b, false);
+    }
+
+    /**
+     * {@link #execBranch(Pass, TransBranch)}, where {@code last} says that a status this call decides is followed by
+     * a status change of the pass and nothing else: a sequential transaction's last branch to call, whose success
+     * (or a saga action's failure) makes the pass change the global status next. Its branch status is then kept
+     * for that change and written with it, in the same atomic write, whatever {@code UpdateBranchSync} says: one
+     * commit fewer, and the same outcome as a write of its own just before (if the pass stops short of the change,
+     * it is written when the pass ends, see {@link #flushDeferred}; a crash in between loses it, and the next pass
+     * calls that branch again, as it would after a crash just before a write of its own).
+     */
+    BranchResult execBranch(Pass p, TransBranch b, boolean last) {
         BranchResult r = call(p, b.url(), b.branchId(), b.op(), b.binData());
         boolean sagaAction = p.global().transType() == TransType.SAGA && b.op().equals(Ops.ACTION);
         BranchStatus newStatus = switch (r.outcome()) {
@@ -249,7 +262,7 @@ final class Engine {
             case FAILURE -> sagaAction ? BranchStatus.FAILED : null;
             default -> null;
         };
-        if (newStatus != null && p.defersBranchWrites()) {
+        if (newStatus != null && (last || p.defersBranchWrites())) {
             p.defer(b.withStatus(newStatus, now()));
         } else if (newStatus != null) {
             try {
@@ -272,8 +285,16 @@ final class Engine {
      * other error; the pass thread sees a lost lease itself before it starts or decides anything else.
      */
     BranchResult execBranchQuietly(Pass p, TransBranch b) {
+        return execBranchQuietly(p, b, false);
+    }
+
+    /**
+     * {@link #execBranchQuietly(Pass, TransBranch)} with the {@code last} of
+     * {@link #execBranch(Pass, TransBranch, boolean)}.
+     */
+    BranchResult execBranchQuietly(Pass p, TransBranch b, boolean last) {
         try {
-            return execBranch(p, b);
+            return execBranch(p, b, last);
         } catch (RuntimeException ex) {
             return new BranchResult(Outcome.ERROR, ex.getMessage());
         }

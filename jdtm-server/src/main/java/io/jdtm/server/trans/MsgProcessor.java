@@ -67,8 +67,9 @@ final class MsgProcessor implements TransProcessor {
                 throw asPassError(p, firstBad);
             }
         } else {
-            for (TransBranch b : todo) {
-                BranchResult r = e.execBranch(p, b);
+            for (int i = 0; i < todo.size(); i++) {
+                // the last one's success is followed by the final status change, which then writes its status too
+                BranchResult r = e.execBranch(p, todo.get(i), i == todo.size() - 1);
                 if (!r.isSuccess()) {
                     throw asPassError(p, r);
                 }

@@ -37,7 +37,10 @@ final class Pass {
     private final List<Attempt> attempts = new ArrayList<>();
     /** Whether branch statuses wait for the pass's next write ({@code UpdateBranchSync: 0}, see {@link Engine}). */
     private final boolean deferBranchWrites;
-    /** Branch statuses decided by this pass and not written yet; only when {@link #deferBranchWrites}. */
+    /**
+     * Branch statuses decided by this pass and not written yet: all of them when {@link #deferBranchWrites}, else
+     * only a last branch's (see {@code Engine.execBranch(Pass, TransBranch, boolean)}).
+     */
     private final List<TransBranch> deferred = new ArrayList<>();
 
     Pass(TransGlobal global, Instant start, String token, Instant leaseUntil, boolean deferBranchWrites) {

@@ -130,6 +130,7 @@ final class SagaProcessor implements TransProcessor {
                     () -> p.status() == TransStatus.SUBMITTED && !forward.failed && !forward.limitHit && !e.isTimeout(p),
                     k -> action(k) == BranchStatus.PREPARED && actionMayRun(k),
                     k -> rows.get(2 * k + 1),
+                    this::othersSucceeded,
                     d -> {
                         int k = d.step();
                         called[k] = true;
@@ -175,6 +176,16 @@ final class SagaProcessor implements TransProcessor {
             rollback(called);
         }
 
+        /** Whether every action but step {@code k}'s has succeeded: step k's outcome then ends the phase. */
+        private boolean othersSucceeded(int k) {
+            for (int j = 0; j < n; j++) {
+                if (j != k && action(j) != BranchStatus.SUCCEED) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         private boolean allActionsSucceeded() {
             for (int k = 0; k < n; k++) {
                 if (action(k) != BranchStatus.SUCCEED) {
@@ -214,6 +225,7 @@ final class SagaProcessor implements TransProcessor {
             runPhase(new boolean[n], true, () -> left[0] > 0,
                     k -> toRun[k] && compensateMayRun(k),
                     k -> rows.get(2 * k),
+                    k -> left[0] == 1,
                     d -> {
                         if (d.result().outcome() == Outcome.SUCCESS) {
                             st[2 * d.step()] = BranchStatus.SUCCEED;
@@ -245,11 +257,13 @@ final class SagaProcessor implements TransProcessor {
          * One phase: while {@code go} holds and the phase's wall-clock limit has not passed, starts every step
          * that is {@code startable} and not yet started (in step order, or last step first when {@code reverse}),
          * each on a virtual thread of its own, then handles one completion at a time on this thread. A call that
-         * would be the only one in flight (every step of a sequential saga) runs on this thread instead. Before it returns (or throws) it waits for every
-         * call it started; their results are handled too.
+         * would be the only one in flight (every step of a sequential saga) runs on this thread instead, and when
+         * {@code last} says its outcome ends the phase (every other step is done), the status it decides is written
+         * with the status change that follows (see {@link Engine#execBranch(Pass, TransBranch, boolean)}). Before it
+         * returns (or throws) it waits for every call it started; their results are handled too.
          */
         private void runPhase(boolean[] started, boolean reverse, BooleanSupplier go, IntPredicate startable,
-                IntFunction<TransBranch> rowOf, Consumer<Done> onDone) {
+                IntFunction<TransBranch> rowOf, IntPredicate last, Consumer<Done> onDone) {
             Instant deadline = e.now().plus(e.phaseLimit(p));
             // each phase has its own completion queue: a call of an earlier phase that outlived it (a client that
             // ignored its timeout) can never be taken for one of this phase's, e.g. a late action for a compensation
@@ -271,7 +285,7 @@ final class SagaProcessor implements TransProcessor {
                         // the only call in flight (a sequential saga's next step): no thread of its own, no hand-over;
                         // it ends within the request timeout like any call, which the lease covers
                         int k = ready.getFirst();
-                        onDone.accept(new Done(k, e.execBranchQuietly(p, rowOf.apply(k))));
+                        onDone.accept(new Done(k, e.execBranchQuietly(p, rowOf.apply(k), last.test(k))));
                         if (Thread.currentThread().isInterrupted()) {
                             throw DtmException.error("interrupted while processing " + p.gid());
                         }

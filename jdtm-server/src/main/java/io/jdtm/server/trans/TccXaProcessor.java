@@ -6,6 +6,7 @@ import io.jdtm.protocol.Outcome;
 import io.jdtm.protocol.TransStatus;
 import io.jdtm.server.branch.BranchResult;
 import io.jdtm.server.store.TransBranch;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -45,13 +46,17 @@ final class TccXaProcessor implements TransProcessor {
             return;
         }
         String op = p.status() == TransStatus.SUBMITTED ? commitOp : rollbackOp;
-        int size = branches.size();
-        for (int i = 0; i < size; i++) {
-            TransBranch b = branches.get(reverse ? size - 1 - i : i);
-            if (!b.op().equals(op) || b.status() == BranchStatus.SUCCEED) {
-                continue;
+        List<TransBranch> todo = new ArrayList<>();
+        for (int i = 0; i < branches.size(); i++) {
+            TransBranch b = branches.get(reverse ? branches.size() - 1 - i : i);
+            if (b.op().equals(op) && b.status() != BranchStatus.SUCCEED) {
+                todo.add(b);
             }
-            BranchResult r = e.execBranch(p, b);
+        }
+        for (int i = 0; i < todo.size(); i++) {
+            TransBranch b = todo.get(i);
+            // the last one's success is followed by the final status change, which then writes its status too
+            BranchResult r = e.execBranch(p, b, i == todo.size() - 1);
             if (!r.isSuccess()) {
                 if (r.outcome() == Outcome.ONGOING) {
                     throw DtmException.ongoing(op + " of branch " + b.branchId() + " is ongoing");

@@ -7,6 +7,7 @@ import io.jdtm.server.JdtmServer;
 import io.jdtm.server.config.ServerConfig;
 import io.jdtm.server.config.StoreConfig;
 import io.jdtm.server.store.Backends;
+import io.jdtm.server.store.TransStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +45,7 @@ abstract class ScenarioBase {
         StoreConfig store = storeConfig(dir);
         // a server engine's schema/prefix is shared by the whole run: emptied before each test
         server = JdtmServer.builder().config(config()).store(store).resetStore(!store.isEmbedded()).clock(clock)
-                .poller(false).host("127.0.0.1").start();
+                .poller(false).host("127.0.0.1").storeWrapper(this::wrapStore).start();
         api = new DtmHttp("http://localhost:" + server.httpPort());
     }
 
@@ -68,6 +69,11 @@ abstract class ScenarioBase {
         return engine.equals("sqlite")
                 ? StoreConfig.defaults().withDataDir(dir.resolve("data").toString())
                 : Backends.server(engine, "scenario");
+    }
+
+    /** What the server runs on instead of the store it opened; override to watch the store's calls. */
+    protected TransStore wrapStore(TransStore store) {
+        return store;
     }
 
     /** The server configuration of this test class; override to change keys. */
