@@ -187,12 +187,7 @@ final class SagaProcessor implements TransProcessor {
         }
 
         private boolean allActionsSucceeded() {
-            for (int k = 0; k < n; k++) {
-                if (action(k) != BranchStatus.SUCCEED) {
-                    return false;
-                }
-            }
-            return true;
+            return othersSucceeded(-1); // no step is left out
         }
 
         /**

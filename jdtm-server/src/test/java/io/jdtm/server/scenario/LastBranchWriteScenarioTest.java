@@ -79,13 +79,7 @@ class LastBranchWriteScenarioTest extends ScenarioBase {
     @Test
     void tccWritesItsLastConfirmWithTheFinalStatus() {
         String gid = gid();
-        assertThat(prepare(Map.of("gid", gid, "trans_type", "tcc")).status()).isEqualTo(200);
-        for (String[] b : List.of(new String[] {"01", "TransOut"}, new String[] {"02", "TransIn"})) {
-            DtmHttp.Res reg = api.post("/api/dtmsvr/registerBranch", Map.of("gid", gid, "trans_type", "tcc",
-                    "branch_id", b[0], "confirm", url("/" + b[1] + "Confirm"), "cancel", url("/" + b[1] + "Cancel"),
-                    "data", "{\"amount\":30}"));
-            assertThat(reg.status()).as(reg.body()).isEqualTo(200);
-        }
+        prepareTccTransfer(gid);
         assertThat(submit(Map.of("gid", gid, "trans_type", "tcc", "wait_result", true)).status()).isEqualTo(200);
         assertThat(status(gid)).isEqualTo("succeed");
         assertThat(branchStatuses(gid)).containsExactly("prepared", "succeed", "prepared", "succeed");

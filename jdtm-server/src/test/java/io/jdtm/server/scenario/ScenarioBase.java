@@ -1,5 +1,6 @@
 package io.jdtm.server.scenario;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -146,6 +147,20 @@ abstract class ScenarioBase {
     /** The standard two-step transfer saga of DTM's tests. */
     protected Map<String, Object> transferSaga(String gid) {
         return saga(gid, "/TransOut", "/TransOutRevert", "/TransIn", "/TransInRevert");
+    }
+
+    /**
+     * Prepares TCC transaction {@code gid} and registers the transfer's two branches, 01 TransOut and 02 TransIn
+     * (confirm /TransOutConfirm, cancel /TransOutCancel and so on), each answered 200; submitting it is the test's.
+     */
+    protected void prepareTccTransfer(String gid) {
+        assertThat(prepare(Map.of("gid", gid, "trans_type", "tcc")).status()).isEqualTo(200);
+        for (String[] b : List.of(new String[] {"01", "TransOut"}, new String[] {"02", "TransIn"})) {
+            DtmHttp.Res reg = api.post("/api/dtmsvr/registerBranch", Map.of("gid", gid, "trans_type", "tcc",
+                    "branch_id", b[0], "confirm", url("/" + b[1] + "Confirm"), "cancel", url("/" + b[1] + "Cancel"),
+                    "data", "{\"amount\":30}"));
+            assertThat(reg.status()).as(reg.body()).isEqualTo(200);
+        }
     }
 
     protected String url(String path) {
