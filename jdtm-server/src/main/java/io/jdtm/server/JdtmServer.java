@@ -80,6 +80,7 @@ public final class JdtmServer implements AutoCloseable {
         this.poller = new Poller(service, b.clock, Duration.ofSeconds(config.retryInterval()),
                 Duration.ofSeconds(config.transCronInterval()), config.cronBatch(), config.cronConcurrency());
         metrics.poller(poller::currentLimit, poller::inFlight, poller::claims, poller::claimed);
+        metrics.store(store::writerStats);
         this.housekeeper = new Housekeeper(store, b.clock, Duration.ofSeconds(config.store().retention()));
         HttpApi api = new HttpApi(service, metrics, zone(config), Version.current(), config.timeoutToFail(),
                 config.maxBodyBytes());

@@ -1,5 +1,6 @@
 package io.jdtm.server.metrics;
 
+import io.jdtm.server.store.WriterStats;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -10,8 +11,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * DTM's Prometheus metrics with DTM's exact names and labels (spec §11.5), so existing dashboards keep working.
@@ -93,6 +96,34 @@ public final class ServerMetrics {
         GaugeWithCallback.builder().name("jdtm_poller_passes")
                 .help("Passes the poller is running now")
                 .callback(cb -> cb.call(inFlight.getAsInt())).register(registry);
+    }
+
+    /**
+     * Exposes the store's write path (docs/storage.md, "Store metrics"), read when scraped; nothing for a store
+     * without a group commit.
+     */
+    public void store(Supplier<Optional<WriterStats>> stats) {
+        if (stats.get().isEmpty()) {
+            return;
+        }
+        GaugeWithCallback.builder().name("jdtm_store_writer_lanes")
+                .help("Group-commit lanes of the store: threads that each run one batch of writes at a time")
+                .callback(cb -> stats.get().ifPresent(s -> cb.call(s.lanes()))).register(registry);
+        CounterWithCallback.builder().name("jdtm_store_writer_batches_total")
+                .help("Batches of writes the lanes ran, each one database transaction (a write alone is a batch of"
+                        + " one)")
+                .callback(cb -> stats.get().ifPresent(s -> cb.call(s.batches()))).register(registry);
+        CounterWithCallback.builder().name("jdtm_store_writer_writes_total")
+                .help("Writes those batches held; divided by the batches, the mean batch size")
+                .callback(cb -> stats.get().ifPresent(s -> cb.call(s.writes()))).register(registry);
+        CounterWithCallback.builder().name("jdtm_store_writer_busy_seconds_total")
+                .help("Time the lanes spent running batches (statements, commit, flush), summed over lanes; its"
+                        + " rate near the number of lanes means the store's writers are the bottleneck")
+                .callback(cb -> stats.get().ifPresent(s -> cb.call(s.busyNanos() / 1e9))).register(registry);
+        CounterWithCallback.builder().name("jdtm_store_retries_total")
+                .help("Store transactions run again after a deadlock, serialization failure or lock wait timeout;"
+                        + " a steady rise means hot rows")
+                .callback(cb -> stats.get().ifPresent(s -> cb.call(s.retries()))).register(registry);
     }
 
     /** How long one branch call took (every call the TM makes, whatever its outcome). */

@@ -26,6 +26,14 @@ public interface TransStore extends AutoCloseable {
     /** Throws {@link StoreException} when the store is not reachable. */
     void ping();
 
+    /**
+     * The write path's counters, read when {@code /api/metrics} is scraped; empty for an engine without a group
+     * commit (Redis: every change is one script call).
+     */
+    default Optional<WriterStats> writerStats() {
+        return Optional.empty();
+    }
+
     /** Drops and recreates all of jdtm's data (the {@code -r} flag). Tests use it too. */
     void reset();
 

@@ -38,6 +38,17 @@ class ApiScenarioTest extends ScenarioBase {
         assertThat(m.body()).contains("dtm_server_process_total{api=\"submit\",status=\"ok\",type=\"http\"}")
                 .contains("dtm_transaction_process_total{model=\"saga\",status=\"ok\"}")
                 .contains("dtm_branch_process_total").contains("dtm_server_response_duration_bucket");
+        if (System.getProperty("jdtm.test.store", "sqlite").startsWith("redis")) {
+            assertThat(m.body()).as("Redis has no group commit").doesNotContain("jdtm_store_writer");
+        } else {
+            assertThat(Interleavings.metric(api, "jdtm_store_writer_lanes")).isBetween(1.0, 2.0);
+            double batches = Interleavings.metric(api, "jdtm_store_writer_batches_total");
+            assertThat(batches).as("the saga's writes ran in batches").isPositive();
+            assertThat(Interleavings.metric(api, "jdtm_store_writer_writes_total"))
+                    .as("a saga is at least three writes").isGreaterThanOrEqualTo(Math.max(3, batches));
+            assertThat(Interleavings.metric(api, "jdtm_store_writer_busy_seconds_total")).isPositive();
+            assertThat(m.body()).contains("jdtm_store_retries_total");
+        }
     }
 
     @Test

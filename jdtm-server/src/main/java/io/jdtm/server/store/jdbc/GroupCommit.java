@@ -113,6 +113,10 @@ final class GroupCommit implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
+    // every batch a lane ran, a single write included, whatever its outcome: what the store metrics show
+    private final AtomicLong ran = new AtomicLong();
+    private final AtomicLong ranWrites = new AtomicLong();
+    private final AtomicLong busyNanos = new AtomicLong();
     // Writers hold the read side while they queue; close() takes the write side, so nothing is queued behind STOP
     // (such a write would never run and its caller would hang).
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
@@ -178,7 +182,18 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
-    /** Batches committed so far and the writes they held (their ratio is the mean batch size). */
+    /**
+     * What the lanes have done so far: the batches they ran (a write run alone counts as a batch of one), the writes
+     * those held, and the nanoseconds they spent running them (statements, commit and its flush; not waiting for
+     * work). Busy time growing as fast as the wall clock times the lanes means the writers are the bottleneck.
+     */
+    Stats stats() {
+        return new Stats(queues.size(), ran.get(), ranWrites.get(), busyNanos.get());
+    }
+
+    record Stats(int lanes, long batches, long writes, long busyNanos) {}
+
+    /** Batches of several writes committed so far and the writes they held (their ratio is the mean batch size). */
     long batches() {
         return batches.get();
     }
@@ -202,6 +217,7 @@ final class GroupCommit implements AutoCloseable {
                 batch.removeLast();
                 stop = true;
             }
+            long started = System.nanoTime();
             try {
                 RuntimeException down = batch.isEmpty() ? null : runBatch(batch);
                 if (down != null) {
@@ -217,6 +233,11 @@ final class GroupCommit implements AutoCloseable {
                 for (Task<?> t : batch) {
                     t.done().completeExceptionally(e);
                 }
+            }
+            if (!batch.isEmpty()) {
+                busyNanos.addAndGet(System.nanoTime() - started);
+                ran.incrementAndGet();
+                ranWrites.addAndGet(batch.size());
             }
             batch.clear();
         }

@@ -15,6 +15,7 @@ import io.jdtm.server.store.TransBranch;
 import io.jdtm.server.store.TransGlobal;
 import io.jdtm.server.store.TransStore;
 import io.jdtm.server.store.UniqueConflictException;
+import io.jdtm.server.store.WriterStats;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -115,6 +116,12 @@ public final class JdbcTransStore implements TransStore {
     /** Deadlocks and serialization failures retried so far (a number worth graphing; see docs/storage.md). */
     public long retries() {
         return runner.retries();
+    }
+
+    @Override
+    public Optional<WriterStats> writerStats() {
+        GroupCommit.Stats g = runner.group().stats();
+        return Optional.of(new WriterStats(g.lanes(), g.batches(), g.writes(), g.busyNanos(), runner.retries()));
     }
 
     @Override

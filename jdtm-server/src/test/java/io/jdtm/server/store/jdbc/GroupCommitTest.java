@@ -185,6 +185,22 @@ class GroupCommitTest {
         assertThat(keys()).hasSize(200);
         assertThat(group.batches()).as("batches").isPositive();
         assertThat(group.writes()).as("writes in batches").isGreaterThan(group.batches() * 10);
+        GroupCommit.Stats stats = group.stats();
+        assertThat(stats.writes()).as("every write counted").isGreaterThanOrEqualTo(200);
+        assertThat(stats.batches()).as("the held batch and the few that took the 200").isBetween(2L, 20L);
+        assertThat(stats.busyNanos()).isPositive();
+    }
+
+    @Test
+    void aWriteAloneCountsAsABatchOfOneInTheStats() throws Exception {
+        open("sqlite");
+        assertThat(group.stats()).isEqualTo(new GroupCommit.Stats(1, 0, 0, 0));
+        group.write("k", "insert", insert("k", 1));
+        GroupCommit.Stats stats = group.stats();
+        assertThat(stats.batches()).isEqualTo(1);
+        assertThat(stats.writes()).isEqualTo(1);
+        assertThat(stats.busyNanos()).as("the time the lane ran it").isPositive();
+        assertThat(group.batches()).as("batches of several writes only").isZero();
     }
 
     @ParameterizedTest(name = "{0}")
