@@ -99,7 +99,7 @@ public final class ServerMetrics {
     }
 
     /**
-     * Exposes the store's write path (docs/storage.md, "Store metrics"), read when scraped; nothing for a store
+     * Exposes the store's write path (docs/storage.md, "What to monitor"), read when scraped; nothing for a store
      * without a group commit.
      */
     public void store(Supplier<Optional<WriterStats>> stats) {
