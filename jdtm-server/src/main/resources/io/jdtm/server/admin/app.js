@@ -317,6 +317,15 @@
         ['lease renewals / losses', String(sum(ms, 'jdtm_lease_renewed_total')) + ' / ' + sum(ms, 'jdtm_lease_lost_total'), ''],
         ['attempts not recorded', String(sum(ms, 'jdtm_attempts_dropped_total')), 'history buffer full or store down']
       ];
+      // SQL stores only: how busy the group commit's writers are (near 100 %, the store is the bottleneck)
+      var lanes = sum(ms, 'jdtm_store_writer_lanes');
+      if (lanes) {
+        var delta = function (name) { return v(s.now, name) - v(s.before, name); };
+        var busy = s.before ? (100 * delta('jdtm_store_writer_busy_seconds_total') / ((s.now.at - s.before.at) / 1000) / lanes).toFixed(0) + ' %' : '…';
+        var batches = s.before ? delta('jdtm_store_writer_batches_total') : 0;
+        cards.push(['store writers busy', busy, lanes + (lanes === 1 ? ' lane' : ' lanes') +
+          (batches ? ', ' + (delta('jdtm_store_writer_writes_total') / batches).toFixed(1) + ' writes per batch' : '')]);
+      }
       return h('div', null, h('h1', null, 'Dashboard'), h('div', { class: 'cards', id: 'dashboard' }, cards.map(function (x) {
         return h('div', { class: 'card' }, h('span', { class: 'muted' }, x[0]), h('b', null, x[1]), h('span', { class: 'muted' }, x[2]));
       })), h('p', { class: 'muted' }, 'From /api/metrics and /api/dtmsvr/counts, every 5 s.'));

@@ -262,7 +262,10 @@ class AdminUiBrowserTest extends ScenarioBase {
         WebElement d = waitFor(By.id("dashboard"));
         waitForText(By.id("dashboard"), "pending backlog");
         assertThat(d.getText()).contains("branch calls", "3 ok, 1 failed", "submitted 1", "attempts not recorded",
-                "branch latency", "4 calls");
+                "branch latency", "4 calls", "store writers busy", "1 lane");
+        // the second read, 5 s later, turns the rates from "…" into numbers; the writers' share is a percentage
+        waitForText(By.id("dashboard"), "/s");
+        assertThat(d.getText()).containsPattern("store writers busy\\s+\\d+ %");
         shot("dashboard");
     }
 }
