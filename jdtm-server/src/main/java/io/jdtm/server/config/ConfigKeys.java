@@ -64,6 +64,7 @@ final class ConfigKeys {
             store("RedisCluster", Kind.STRING, true, StoreConfig::redisCluster),
             store("RedisWaitReplicas", Kind.INT, true, StoreConfig::redisWaitReplicas),
             store("RedisWaitTimeoutMs", Kind.LONG, true, StoreConfig::redisWaitTimeoutMs),
+            store("WriteLanes", Kind.INT, true, StoreConfig::writeLanes),
             top("TransCronInterval", Kind.LONG, false, ServerConfig::transCronInterval),
             top("TimeoutToFail", Kind.LONG, false, ServerConfig::timeoutToFail),
             top("RetryInterval", Kind.LONG, false, ServerConfig::retryInterval),
@@ -174,7 +175,8 @@ final class ConfigKeys {
                 lng(v, "Store.Retention"),
                 str(v, "Store.RedisCluster"),
                 num(v, "Store.RedisWaitReplicas"),
-                lng(v, "Store.RedisWaitTimeoutMs"));
+                lng(v, "Store.RedisWaitTimeoutMs"),
+                num(v, "Store.WriteLanes"));
         return new ServerConfig(
                 store,
                 lng(v, "TransCronInterval"),

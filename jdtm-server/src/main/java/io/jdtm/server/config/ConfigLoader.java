@@ -54,6 +54,8 @@ public final class ConfigLoader {
     public static final long MIN_RETRY_INTERVAL = 10;
 
     /** DTM's SQL column {@code gid varchar(128)} bounds {@code MaxGidLength} for the SQL engines. */
+    /** Most group-commit lanes {@code Store.WriteLanes} may ask for: each holds a connection while it commits. */
+    static final int MAX_WRITE_LANES = 16;
     public static final int SQL_GID_COLUMN = 128;
 
     static final String MASK = "******";
@@ -398,6 +400,11 @@ public final class ConfigLoader {
                 "must be one of " + String.join(", ", StoreConfig.REDIS_CLUSTER_VALUES));
         rules.atLeast("Store.RedisWaitReplicas", st.redisWaitReplicas(), 0);
         rules.atLeast("Store.RedisWaitTimeoutMs", st.redisWaitTimeoutMs(), 1);
+        rules.atLeast("Store.WriteLanes", st.writeLanes(), 0);
+        rules.check("Store.WriteLanes", st.writeLanes() <= MAX_WRITE_LANES, "must be at most " + MAX_WRITE_LANES);
+        rules.check("Store.WriteLanes", st.writeLanes() <= 1 || driver.equals("postgres") || driver.equals("mysql"),
+                "applies to Store.Driver postgres and mysql only (the embedded store has one writer; Redis has no"
+                        + " group commit)");
         if (st.isEmbedded()) {
             rules.check("Store.DataDir", !st.dataDir().isBlank(), "must be set for the embedded store");
         }

@@ -13,6 +13,8 @@ package io.jdtm.server.config;
  * @param redisWaitReplicas jdtm: replica acknowledgements (Redis {@code WAIT}) every write waits for before the TM
  *     answers; 0 (default) = none
  * @param redisWaitTimeoutMs jdtm: how long one {@code WAIT} may take, in milliseconds
+ * @param writeLanes jdtm: group-commit lanes of a SQL server engine (PostgreSQL, MySQL); 0 (default) = the
+ *     engine's own choice (1 on PostgreSQL, up to 2 on MySQL)
  */
 public record StoreConfig(
         String driver,
@@ -32,7 +34,8 @@ public record StoreConfig(
         long retention,
         String redisCluster,
         int redisWaitReplicas,
-        long redisWaitTimeoutMs) {
+        long redisWaitTimeoutMs,
+        int writeLanes) {
 
     /** The accepted values of {@code Store.RedisCluster}. */
     public static final java.util.List<String> REDIS_CLUSTER_VALUES = java.util.List.of("false", "true");
@@ -46,6 +49,16 @@ public record StoreConfig(
             String redisPrefix, String dataDir, long retention) {
         this(driver, host, port, user, password, db, schema, maxOpenConns, maxIdleConns, connMaxLifeTime, dataExpire,
                 finishedDataExpire, redisPrefix, dataDir, retention, "false", 0, DEFAULT_REDIS_WAIT_TIMEOUT_MS);
+    }
+
+    /** The keys before {@code WriteLanes}, which takes its default (the engine's choice). */
+    public StoreConfig(String driver, String host, int port, String user, String password, String db, String schema,
+            int maxOpenConns, int maxIdleConns, int connMaxLifeTime, long dataExpire, long finishedDataExpire,
+            String redisPrefix, String dataDir, long retention, String redisCluster, int redisWaitReplicas,
+            long redisWaitTimeoutMs) {
+        this(driver, host, port, user, password, db, schema, maxOpenConns, maxIdleConns, connMaxLifeTime, dataExpire,
+                finishedDataExpire, redisPrefix, dataDir, retention, redisCluster, redisWaitReplicas, redisWaitTimeoutMs,
+                0);
     }
 
     public static StoreConfig defaults() {
@@ -66,19 +79,26 @@ public record StoreConfig(
     public StoreConfig withDriver(String d) {
         return new StoreConfig(d, host, port, user, password, db, schema, maxOpenConns, maxIdleConns,
                 connMaxLifeTime, dataExpire, finishedDataExpire, redisPrefix, dataDir, retention, redisCluster,
-                redisWaitReplicas, redisWaitTimeoutMs);
+                redisWaitReplicas, redisWaitTimeoutMs, writeLanes);
     }
 
     public StoreConfig withDataDir(String dir) {
         return new StoreConfig(driver, host, port, user, password, db, schema, maxOpenConns, maxIdleConns,
                 connMaxLifeTime, dataExpire, finishedDataExpire, redisPrefix, dir, retention, redisCluster,
-                redisWaitReplicas, redisWaitTimeoutMs);
+                redisWaitReplicas, redisWaitTimeoutMs, writeLanes);
+    }
+
+    /** This config with {@code Store.WriteLanes} set. */
+    public StoreConfig withWriteLanes(int lanes) {
+        return new StoreConfig(driver, host, port, user, password, db, schema, maxOpenConns, maxIdleConns,
+                connMaxLifeTime, dataExpire, finishedDataExpire, redisPrefix, dataDir, retention, redisCluster,
+                redisWaitReplicas, redisWaitTimeoutMs, lanes);
     }
 
     /** This config with the Redis Cluster keys set. */
     public StoreConfig withRedisCluster(boolean cluster, int waitReplicas, long waitTimeoutMs) {
         return new StoreConfig(driver, host, port, user, password, db, schema, maxOpenConns, maxIdleConns,
                 connMaxLifeTime, dataExpire, finishedDataExpire, redisPrefix, dataDir, retention,
-                Boolean.toString(cluster), waitReplicas, waitTimeoutMs);
+                Boolean.toString(cluster), waitReplicas, waitTimeoutMs, writeLanes);
     }
 }

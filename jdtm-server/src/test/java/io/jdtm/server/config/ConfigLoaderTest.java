@@ -565,6 +565,44 @@ class ConfigLoaderTest {
                         + dir.resolve("conf.yml") + ":3)");
     }
 
+    // --- write lanes -----------------------------------------------------------------------------------------------
+
+    @Test
+    void writeLanesAreReadAndChecked() throws IOException {
+        assertThat(ServerConfig.defaults().store().writeLanes()).as("the engine's own choice").isZero();
+        ServerConfig c = load("""
+                Store:
+                  Driver: postgres
+                  Host: db
+                  Port: 5432
+                  User: postgres
+                  WriteLanes: 4
+                """);
+        assertThat(c.store().writeLanes()).isEqualTo(4);
+
+        ConfigException tooMany = rejected("""
+                Store:
+                  Driver: mysql
+                  Host: db
+                  Port: 3306
+                  User: root
+                  WriteLanes: 17
+                """);
+        assertThat(tooMany.problems()).containsExactly(
+                "Store.WriteLanes must be at most 16 (got 17 from " + dir.resolve("conf.yml") + ":6)");
+        ConfigException embedded = rejected("""
+                Store:
+                  WriteLanes: 2
+                """);
+        assertThat(embedded.problems()).singleElement().asString()
+                .startsWith("Store.WriteLanes applies to Store.Driver postgres and mysql only");
+        ConfigException negative = rejected("""
+                Store:
+                  WriteLanes: -1
+                """);
+        assertThat(negative.problems()).singleElement().asString().startsWith("Store.WriteLanes must not be negative");
+    }
+
     // --- redis cluster ---------------------------------------------------------------------------------------------
 
     @Test

@@ -22,7 +22,13 @@ class StoreFactoryServerEnginesTest {
             assertThat(p.name()).isEqualTo("postgres");
             assertThat(m).isInstanceOf(JdbcTransStore.class);
             assertThat(m.name()).isEqualTo("mysql");
+            assertThat(p.writerStats()).hasValueSatisfying(w -> assertThat(w.lanes()).as("PostgreSQL's default").isOne());
+            assertThat(m.writerStats()).hasValueSatisfying(w -> assertThat(w.lanes()).isBetween(1, 2));
             p.reset();
+            try (TransStore three = StoreFactory.open(pg.withWriteLanes(3))) {
+                assertThat(three.writerStats()).hasValueSatisfying(w -> assertThat(w.lanes()).isEqualTo(3));
+                three.reset(); // a write through the lanes
+            }
         } finally {
             try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
                     var st = c.createStatement()) {

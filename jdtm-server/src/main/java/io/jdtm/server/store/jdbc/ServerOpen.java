@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
 final class ServerOpen {
     private static final Logger LOG = LoggerFactory.getLogger(ServerOpen.class);
     /**
-     * Group-commit lanes (see {@link GroupCommit}) where a batch runs its writes one after another (MariaDB): 2
+     * Group-commit lanes (see {@link GroupCommit}) unless {@code Store.WriteLanes} says otherwise, where a batch runs
+     * its writes one after another (MariaDB): 2
      * measured best on a 2-core host (4 and 8 gave smaller batches; 1 halved the throughput). A pipelined batch
      * (PostgreSQL) is a few round trips whatever its size, so one lane, whose batches are twice as large, cost
      * 40 % less CPU per saga in the TM and 30 % less in PostgreSQL than two (bench/README.md).
@@ -130,7 +131,8 @@ final class ServerOpen {
             throw e;
         }
         // A lane holds one pooled connection while it commits a batch; leave most of the pool to everything else.
-        int lanes = d.pipelinesBatches() ? 1 : Math.clamp(pool.getMaximumPoolSize() / 4, 1, MAX_LANES);
+        int lanes = cfg.writeLanes() > 0 ? Math.min(cfg.writeLanes(), pool.getMaximumPoolSize())
+                : d.pipelinesBatches() ? 1 : Math.clamp(pool.getMaximumPoolSize() / 4, 1, MAX_LANES);
         return new JdbcTransStore(d, new Runner(d, pool::getConnection, pool::getConnection, lanes, where, pool));
     }
 
