@@ -54,9 +54,10 @@ public final class ConfigLoader {
     public static final long MIN_RETRY_INTERVAL = 10;
 
     /** DTM's SQL column {@code gid varchar(128)} bounds {@code MaxGidLength} for the SQL engines. */
+    public static final int SQL_GID_COLUMN = 128;
+
     /** Most group-commit lanes {@code Store.WriteLanes} may ask for: each holds a connection while it commits. */
     static final int MAX_WRITE_LANES = 16;
-    public static final int SQL_GID_COLUMN = 128;
 
     static final String MASK = "******";
 

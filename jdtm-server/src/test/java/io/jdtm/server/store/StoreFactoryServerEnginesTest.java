@@ -27,7 +27,7 @@ class StoreFactoryServerEnginesTest {
             p.reset();
             try (TransStore three = StoreFactory.open(pg.withWriteLanes(3))) {
                 assertThat(three.writerStats()).hasValueSatisfying(w -> assertThat(w.lanes()).isEqualTo(3));
-                three.reset(); // a write through the lanes
+                three.reset(); // the store opened with three lanes works
             }
         } finally {
             try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");

@@ -113,11 +113,6 @@ public final class JdbcTransStore implements TransStore {
         return runner.group();
     }
 
-    /** Deadlocks and serialization failures retried so far (a number worth graphing; see docs/storage.md). */
-    public long retries() {
-        return runner.retries();
-    }
-
     @Override
     public Optional<WriterStats> writerStats() {
         GroupCommit.Stats g = runner.group().stats();
